@@ -1,0 +1,70 @@
+//! The path every command takes: load facts and parameters, fix the as-of time, run the program's rules.
+
+use crate::error::{Failure, InputError};
+use crate::facts::FactSet;
+use crate::params::Params;
+use crate::program::{Input, Program, SubjectId};
+use crate::time::Time;
+use crate::verdict::Evaluation;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub facts: PathBuf,
+    pub params: Option<PathBuf>,
+    pub as_of: Option<String>,
+    pub allow_unknown: bool,
+}
+
+pub struct Loaded {
+    pub facts: FactSet,
+    pub params: Params,
+}
+
+/// Loads facts and parameters; errors of both are reported together.
+pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure> {
+    let facts = FactSet::load(&opts.facts, program.relations, opts.allow_unknown);
+    let mut errs: Vec<InputError> = Vec::new();
+    let cli_params = match &opts.params {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(t) => Some((p.clone(), t)),
+            Err(e) => {
+                errs.push(InputError::new(p.display().to_string(), None, None, format!("cannot read the parameter file: {e}")));
+                None
+            }
+        },
+        None => None,
+    };
+    let fact_params = match &facts {
+        Ok(f) => f.params_file.clone(),
+        // A fact set that failed to load may still have a params.json worth checking.
+        Err(_) => {
+            let p = opts.facts.join(crate::facts::PARAMS_FILE);
+            std::fs::read_to_string(&p).ok().map(|t| (p, t))
+        }
+    };
+    let files: Vec<(&Path, &str)> = fact_params.iter().chain(cli_params.iter()).map(|(p, t)| (p.as_path(), t.as_str())).collect();
+    let params = Params::resolve(program.params, &files, opts.as_of.as_deref());
+    match (facts, params) {
+        (Ok(facts), Ok(params)) if errs.is_empty() => Ok(Loaded { facts, params }),
+        (f, p) => {
+            errs.extend(f.err().unwrap_or_default());
+            errs.extend(p.err().unwrap_or_default());
+            Err(Failure::Input(errs))
+        }
+    }
+}
+
+impl Loaded {
+    pub fn as_of(&self) -> Result<Time, Failure> {
+        self.params.as_of.as_ref().map(|a| a.0).ok_or_else(|| {
+            Failure::input("--as-of", "no as-of time: give --as-of TIME or \"as_of\" in the fact set's params.json (rules about \"now\" need it)")
+        })
+    }
+
+    pub fn evaluate(&self, program: &'static Program, explain: Option<&SubjectId>) -> Result<Evaluation, Failure> {
+        let as_of = self.as_of()?;
+        let der = (program.evaluate)(&Input { facts: &self.facts, params: &self.params, as_of, explain });
+        Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal)
+    }
+}

@@ -1,0 +1,381 @@
+//! Loading a fact-set directory: one file per relation, validated against the program's schema.
+//! Every record keeps its origin (file, line) so explanations can cite it.
+
+use crate::error::InputError;
+use crate::intern::{Interner, Sym};
+use crate::num::Dec;
+use crate::schema::{Field, Range, Relation, Ty};
+use crate::time::{Date, Month, Time};
+use crate::value::Val;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value as Json};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// A reference to one input record: (relation index, row index). Rows are kept in line order, so `Rec` order is
+/// (relation, line) order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Rec(pub u32, pub u32);
+
+#[derive(Debug)]
+pub struct Row {
+    pub line: u32,
+    pub vals: Box<[Val]>,
+}
+
+#[derive(Debug)]
+pub struct RelData {
+    pub schema: &'static Relation,
+    /// The file it came from (`penalty.jsonl`), if any.
+    pub file: Option<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug)]
+pub struct FactSet {
+    pub dir: PathBuf,
+    pub syms: Interner,
+    pub rels: Vec<RelData>,
+    /// `params.json` of the fact set, if present: (path, text).
+    pub params_file: Option<(PathBuf, String)>,
+}
+
+pub const PARAMS_FILE: &str = "params.json";
+
+impl FactSet {
+    /// Loads and validates a fact set. All errors are returned at once, sorted by file and line.
+    pub fn load(dir: &Path, relations: &'static [Relation], allow_unknown: bool) -> Result<FactSet, Vec<InputError>> {
+        let mut errs = Vec::new();
+        let dir_name = dir.display().to_string();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => return Err(vec![InputError::new(dir_name, None, None, format!("cannot read the fact-set directory: {e}"))]),
+        };
+        let mut files: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut params_file = None;
+        let mut names: Vec<String> = Vec::new();
+        for entry in entries.flatten() {
+            match entry.file_name().into_string() {
+                Ok(n) => names.push(n),
+                Err(n) => errs.push(InputError::new(n.to_string_lossy(), None, None, "file name is not UTF-8")),
+            }
+        }
+        names.sort();
+        for name in names {
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = dir.join(&name);
+            if name == PARAMS_FILE {
+                match read_text(&path, &name) {
+                    Ok(t) => params_file = Some((path, t)),
+                    Err(e) => errs.push(e),
+                }
+                continue;
+            }
+            let rel = name
+                .strip_suffix(".jsonl")
+                .or_else(|| name.strip_suffix(".json"))
+                .and_then(|stem| relations.iter().position(|r| r.name == stem));
+            match rel {
+                Some(i) => files.entry(i).or_default().push(name),
+                None if allow_unknown => {}
+                None => errs.push(InputError::new(
+                    &name,
+                    None,
+                    None,
+                    format!(
+                        "unknown file: this program reads {}, {PARAMS_FILE} (use --allow-unknown to ignore other files)",
+                        relations.iter().map(|r| format!("{}.jsonl", r.name)).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            }
+        }
+
+        let mut syms = Interner::default();
+        let mut rels = Vec::with_capacity(relations.len());
+        for (i, schema) in relations.iter().enumerate() {
+            let mut data = RelData { schema, file: None, rows: Vec::new() };
+            match files.get(&i).map(Vec::as_slice) {
+                None | Some([]) => {}
+                Some([one]) => {
+                    data.file = Some(one.clone());
+                    load_file(&dir.join(one), one, schema, &mut syms, &mut data.rows, &mut errs);
+                }
+                Some(many) => errs.push(InputError::new(
+                    &many[0],
+                    None,
+                    None,
+                    format!("relation `{}` is given twice ({}): keep one file", schema.name, many.join(" and ")),
+                )),
+            }
+            rels.push(data);
+        }
+        let mut facts = FactSet { dir: dir.to_path_buf(), syms, rels, params_file };
+        for rel in &mut facts.rels {
+            dedupe_and_check_keys(rel, &mut errs);
+        }
+        facts.check_references(&mut errs);
+        if !errs.is_empty() {
+            errs.sort();
+            return Err(errs);
+        }
+        let remap = facts.syms.sort();
+        for rel in &mut facts.rels {
+            for row in &mut rel.rows {
+                for v in row.vals.iter_mut() {
+                    if let Val::Str(s) = v {
+                        *s = remap[s.0 as usize];
+                    }
+                }
+            }
+        }
+        Ok(facts)
+    }
+
+    pub fn rel_index(&self, name: &str) -> usize {
+        self.rels.iter().position(|r| r.schema.name == name).unwrap_or_else(|| panic!("no relation `{name}` in the schema"))
+    }
+
+    /// The rows of a relation with their record references.
+    pub fn rows<'a>(&'a self, name: &str) -> impl Iterator<Item = (Rec, &'a [Val])> + 'a {
+        let i = self.rel_index(name);
+        self.rels[i].rows.iter().enumerate().map(move |(r, row)| (Rec(i as u32, r as u32), &row.vals[..]))
+    }
+
+    /// `relation.jsonl` and line of a record.
+    pub fn origin(&self, rec: Rec) -> (&str, u32) {
+        let rel = &self.rels[rec.0 as usize];
+        (rel.file.as_deref().unwrap_or(rel.schema.name), rel.rows[rec.1 as usize].line)
+    }
+
+    pub fn vals(&self, rec: Rec) -> &[Val] {
+        &self.rels[rec.0 as usize].rows[rec.1 as usize].vals
+    }
+
+    /// The record as JSON, fields in schema order, absent optional fields left out.
+    pub fn record_json(&self, rec: Rec) -> Json {
+        let rel = &self.rels[rec.0 as usize];
+        let mut m = Map::new();
+        for (f, v) in rel.schema.fields.iter().zip(self.vals(rec)) {
+            if *v != Val::Null {
+                m.insert(f.name.to_string(), v.json(&self.syms));
+            }
+        }
+        Json::Object(m)
+    }
+
+    pub fn sym(&self, s: &str) -> Option<Sym> {
+        self.syms.get(s)
+    }
+
+    fn check_references(&self, errs: &mut Vec<InputError>) {
+        for rel in &self.rels {
+            for r in rel.schema.refs {
+                let fi = rel.schema.field_index(r.field).expect("reference field in schema");
+                let ti = self.rels.iter().position(|t| t.schema.name == r.target).expect("reference target in schema");
+                let target = &self.rels[ti];
+                let tfi = target.schema.field_index(r.target_field).expect("reference target field in schema");
+                let known: HashSet<Val> = target.rows.iter().map(|row| row.vals[tfi]).collect();
+                for row in &rel.rows {
+                    let v = row.vals[fi];
+                    if v != Val::Null && !known.contains(&v) {
+                        let where_ = target.file.clone().unwrap_or_else(|| format!("{}.jsonl (absent)", r.target));
+                        errs.push(InputError::new(
+                            rel.file.as_deref().unwrap_or(rel.schema.name),
+                            Some(row.line),
+                            Some(r.field),
+                            format!("`{}` names no record of `{}` (expected a `{}` present in {where_})", v.text(&self.syms), r.target, r.target_field),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(InputError::new(name, None, None, "not a regular file (expected a file of JSON records)"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
+    String::from_utf8(bytes).map_err(|e| {
+        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = ok.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        InputError::new(name, Some(line), None, "not UTF-8 text (expected UTF-8 JSON)")
+    })
+}
+
+fn load_file(path: &Path, name: &str, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+    let text = match read_text(path, name) {
+        Ok(t) => t,
+        Err(e) => return errs.push(e),
+    };
+    if name.ends_with(".jsonl") {
+        for (i, line) in text.split('\n').enumerate() {
+            let line_no = i as u32 + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Json>(line) {
+                Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
+                Err(e) => errs.push(InputError::new(name, Some(line_no), None, format!("not a JSON object: {}", json_err(&e)))),
+            }
+        }
+    } else if !text.trim().is_empty() {
+        match serde_json::from_str::<Vec<&RawValue>>(&text) {
+            Ok(items) => {
+                for raw in items {
+                    let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+                    let line_no = text[..offset].matches('\n').count() as u32 + 1;
+                    match serde_json::from_str::<Json>(raw.get()) {
+                        Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
+                        Err(e) => errs.push(InputError::new(name, Some(line_no), None, format!("not a JSON object: {}", json_err(&e)))),
+                    }
+                }
+            }
+            Err(e) => errs.push(InputError::new(name, Some(e.line() as u32), None, format!("not a JSON array of objects: {}", json_err(&e)))),
+        }
+    }
+}
+
+fn json_err(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    // serde_json appends " at line L column C"; the line is ours to report.
+    match s.rfind(" at line ") {
+        Some(i) => format!("{} (column {})", &s[..i], e.column()),
+        None => s,
+    }
+}
+
+fn convert(v: Json, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+    let Json::Object(obj) = v else {
+        errs.push(InputError::new(file, Some(line), None, "expected a JSON object {\"field\": value, ...}"));
+        return;
+    };
+    let before = errs.len();
+    for key in obj.keys() {
+        if schema.field_index(key).is_none() {
+            errs.push(InputError::new(
+                file,
+                Some(line),
+                Some(key),
+                format!("unknown field (`{}` has {})", schema.name, schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
+            ));
+        }
+    }
+    let mut vals = Vec::with_capacity(schema.fields.len());
+    for f in schema.fields {
+        let val = match obj.get(f.name) {
+            None | Some(Json::Null) if f.optional => Val::Null,
+            None => {
+                errs.push(InputError::new(file, Some(line), Some(f.name), format!("missing (expected {})", f.ty.describe())));
+                Val::Null
+            }
+            Some(j) => match typed(f, j, syms) {
+                Ok(v) => v,
+                Err(m) => {
+                    errs.push(InputError::new(file, Some(line), Some(f.name), m));
+                    Val::Null
+                }
+            },
+        };
+        vals.push(val);
+    }
+    if let Some((from, to)) = schema.interval {
+        let (a, b) = (vals[schema.field_index(from).expect("interval field")], vals[schema.field_index(to).expect("interval field")]);
+        if a != Val::Null && b != Val::Null && b <= a {
+            errs.push(InputError::new(file, Some(line), Some(to), format!("the interval ends before it starts (expected `{to}` after `{from}`)")));
+        }
+    }
+    if errs.len() == before {
+        rows.push(Row { line, vals: vals.into_boxed_slice() });
+    }
+}
+
+fn typed(f: &Field, j: &Json, syms: &mut Interner) -> Result<Val, String> {
+    let expected = || format!("expected {}, got {}", f.ty.describe(), short(j));
+    let s = || j.as_str().ok_or_else(expected);
+    let v = match f.ty {
+        Ty::Str => Val::Str(syms.intern(s()?)),
+        Ty::Enum(opts) => {
+            let s = s()?;
+            if !opts.contains(&s) {
+                return Err(expected());
+            }
+            Val::Str(syms.intern(s))
+        }
+        Ty::Bool => Val::Bool(j.as_bool().ok_or_else(expected)?),
+        Ty::Date => Val::Date(Date::parse(s()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Time => Val::Time(Time::parse(s()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Month => Val::Month(Month::parse(s()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Int => {
+            let Json::Number(n) = j else { return Err(expected()) };
+            let t = n.to_string();
+            Val::Int(t.parse::<i64>().map_err(|_| format!("expected an integer, got {t}"))?)
+        }
+        Ty::Dec => {
+            let Json::Number(n) = j else { return Err(expected()) };
+            Val::Dec(Dec::parse(&n.to_string()).map_err(|m| format!("expected {m}"))?)
+        }
+    };
+    check_range(f, v)?;
+    Ok(v)
+}
+
+fn check_range(f: &Field, v: Val) -> Result<(), String> {
+    let d = match v {
+        Val::Dec(d) => d,
+        Val::Int(i) => Dec::from_int(i).unwrap_or(Dec(i64::MAX)),
+        _ => return Ok(()),
+    };
+    match f.range {
+        Range::Any => Ok(()),
+        Range::NonNeg if d < Dec::ZERO => Err(format!("out of range: expected a value ≥ 0, got {d}")),
+        Range::Unit if d < Dec::ZERO || d > Dec::from_int(1).expect("one") => Err(format!("out of range: expected a fraction in [0, 1], got {d}")),
+        Range::Money if d < Dec::ZERO => Err(format!("out of range: expected an amount of yuan ≥ 0, got {d}")),
+        Range::Money if d.places() > 2 => Err(format!("expected yuan with at most 2 decimals, got {d}")),
+        _ => Ok(()),
+    }
+}
+
+fn short(j: &Json) -> String {
+    let s = j.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Set semantics (identical records are one fact) and key conflicts (two different records for one key).
+fn dedupe_and_check_keys(rel: &mut RelData, errs: &mut Vec<InputError>) {
+    let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
+    let mut seen: HashSet<Box<[Val]>> = HashSet::with_capacity(rel.rows.len());
+    rel.rows.retain(|r| seen.insert(r.vals.clone()));
+    if rel.schema.key.is_empty() {
+        return;
+    }
+    let idx: Vec<usize> = rel.schema.key.iter().map(|k| rel.schema.field_index(k).expect("key field in schema")).collect();
+    let mut by_key: HashMap<Vec<Val>, u32> = HashMap::with_capacity(rel.rows.len());
+    for row in &rel.rows {
+        let key: Vec<Val> = idx.iter().map(|&i| row.vals[i]).collect();
+        if let Some(&first) = by_key.get(&key) {
+            errs.push(InputError::new(
+                &file,
+                Some(row.line),
+                Some(rel.schema.key[0]),
+                format!(
+                    "conflicting records: line {first} has the same {} with different values (expected one record per {})",
+                    rel.schema.key.join(" and "),
+                    rel.schema.key.join(", ")
+                ),
+            ));
+        } else {
+            by_key.insert(key, row.line);
+        }
+    }
+}

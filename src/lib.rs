@@ -1,0 +1,18 @@
+//! zhunru (准入): campaign admission policies as ascent Datalog programs over facts, with verdicts that explain
+//! themselves down to the input records.
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod explain;
+pub mod facts;
+pub mod intern;
+pub mod num;
+pub mod output;
+pub mod params;
+pub mod program;
+pub mod registry;
+pub mod schema;
+pub mod time;
+pub mod value;
+pub mod verdict;

@@ -1,0 +1,178 @@
+//! Exact decimals as fixed-point integers: six decimal places, the most the contract allows.
+//! Boundaries such as 4.5 or 0.03 compare exactly, and the type is `Hash + Eq + Ord`, so it can be an ascent column.
+
+use std::fmt;
+use std::ops::{Add, Sub};
+
+/// Units per whole number: 10^6.
+pub const SCALE: i64 = 1_000_000;
+const SCALE_DIGITS: usize = 6;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Dec(pub i64);
+
+impl Dec {
+    pub const ZERO: Dec = Dec(0);
+
+    pub fn from_int(n: i64) -> Option<Dec> {
+        n.checked_mul(SCALE).map(Dec)
+    }
+
+    /// Parses a JSON number's text exactly. Exponents are allowed when the value they give has at most six
+    /// decimal places; anything else (more places, overflow, malformed text) is an error naming what was wrong.
+    pub fn parse(text: &str) -> Result<Dec, String> {
+        let bad = || format!("a decimal number, got `{text}`");
+        let (neg, rest) = match text.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => {
+                let e: i64 = rest[i + 1..].parse().map_err(|_| bad())?;
+                (&rest[..i], e)
+            }
+            None => (rest, 0),
+        };
+        let (int_part, frac_part) = match mantissa.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (mantissa, ""),
+        };
+        if int_part.is_empty()
+            || !int_part.bytes().all(|b| b.is_ascii_digit())
+            || !frac_part.bytes().all(|b| b.is_ascii_digit())
+            || (mantissa.contains('.') && frac_part.is_empty())
+        {
+            return Err(bad());
+        }
+        // digits * 10^(exp - frac_len): shift the decimal point, then require ≤ 6 places.
+        let digits: String = format!("{int_part}{frac_part}");
+        let digits = digits.trim_start_matches('0');
+        let places = (frac_part.len() as i64).saturating_sub(exp);
+        let digits = if places > 0 {
+            // trailing zeros after the point do not count as places
+            let trimmed = digits.trim_end_matches('0');
+            let dropped = (digits.len() - trimmed.len()) as i64;
+            let keep = dropped.min(places);
+            let d = &digits[..digits.len() - keep as usize];
+            return finish(d, places - keep, neg, text);
+        } else {
+            digits
+        };
+        finish(digits, places, neg, text)
+    }
+
+    pub fn checked_mul_int(self, n: i64) -> Option<Dec> {
+        self.0.checked_mul(n).map(Dec)
+    }
+
+    /// Whole number of decimal places needed to write the value (0..=6).
+    pub fn places(self) -> usize {
+        let mut frac = (self.0 % SCALE).abs();
+        if frac == 0 {
+            return 0;
+        }
+        let mut places = SCALE_DIGITS;
+        while frac % 10 == 0 {
+            frac /= 10;
+            places -= 1;
+        }
+        places
+    }
+
+    pub fn is_integer(self) -> bool {
+        self.0 % SCALE == 0
+    }
+}
+
+fn finish(digits: &str, places: i64, neg: bool, text: &str) -> Result<Dec, String> {
+    let too_big = || format!("a number of magnitude below 9e12, got `{text}`");
+    if digits.is_empty() {
+        return Ok(Dec(0));
+    }
+    if places > SCALE_DIGITS as i64 {
+        return Err(format!("at most {SCALE_DIGITS} decimal places, got `{text}`"));
+    }
+    if places < -19 || digits.len() > 19 {
+        return Err(too_big());
+    }
+    let shift = (SCALE_DIGITS as i64 - places) as u32;
+    let v: i64 = digits.parse().map_err(|_| too_big())?;
+    let v = 10i64.checked_pow(shift).and_then(|m| v.checked_mul(m)).ok_or_else(too_big)?;
+    Ok(Dec(if neg { -v } else { v }))
+}
+
+impl fmt::Display for Dec {
+    /// The shortest exact decimal: `12.5`, `1000`, `0.03`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = self.0 as i128;
+        let sign = if v < 0 { "-" } else { "" };
+        let a = v.abs();
+        let int = a / SCALE as i128;
+        let frac = a % SCALE as i128;
+        if frac == 0 {
+            return write!(f, "{sign}{int}");
+        }
+        let s = format!("{frac:06}");
+        write!(f, "{sign}{int}.{}", s.trim_end_matches('0'))
+    }
+}
+
+impl Add for Dec {
+    type Output = Dec;
+    fn add(self, o: Dec) -> Dec {
+        Dec(self.0 + o.0)
+    }
+}
+
+impl Sub for Dec {
+    type Output = Dec;
+    fn sub(self, o: Dec) -> Dec {
+        Dec(self.0 - o.0)
+    }
+}
+
+impl std::iter::Sum for Dec {
+    fn sum<I: Iterator<Item = Dec>>(iter: I) -> Dec {
+        iter.fold(Dec::ZERO, |a, b| a + b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_exactly_and_prints_shortest() {
+        assert_eq!(p("4.5"), Dec(4_500_000));
+        assert_eq!(p("0.03"), Dec(30_000));
+        assert_eq!(p("0.1").0 + p("0.2").0, p("0.3").0);
+        assert_eq!(p("-1.25").to_string(), "-1.25");
+        assert_eq!(p("1000").to_string(), "1000");
+        assert_eq!(p("12.50").to_string(), "12.5");
+        assert_eq!(p("1e3").to_string(), "1000");
+        assert_eq!(p("1.5E-2").to_string(), "0.015");
+        assert_eq!(p("0.0000010").to_string(), "0.000001");
+        assert_eq!(p("0").to_string(), "0");
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_hold() {
+        assert!(Dec::parse("0.0000001").unwrap_err().contains("decimal places"));
+        assert!(Dec::parse("1e400").is_err());
+        assert!(Dec::parse("99999999999999999999").is_err());
+        for bad in ["", "-", ".5", "5.", "1e", "NaN", "Infinity", "1.2.3", "0x10"] {
+            assert!(Dec::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn places_counts_written_decimals() {
+        assert_eq!(p("4.5").places(), 1);
+        assert_eq!(p("0.03").places(), 2);
+        assert_eq!(p("7").places(), 0);
+    }
+}

@@ -1,0 +1,124 @@
+//! Writing verdict records: JSON lines (the default), a JSON array, an aligned table, or CSV. Files are written
+//! atomically: a temporary file beside the target, renamed into place only when complete.
+
+use crate::verdict::{Evaluation, Verdict};
+use serde_json::{Map, Value as Json};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Json,
+    Table,
+    Csv,
+}
+
+/// The contract's verdict record, keys in the contract's order.
+pub fn record(eval: &Evaluation, v: &Verdict) -> Json {
+    let subj = eval.subject(v.subj);
+    let mut m = Map::new();
+    m.insert("program".into(), Json::String(eval.program.id.into()));
+    let mut s = Map::new();
+    s.insert("kind".into(), Json::String(subj.kind.clone()));
+    s.insert("id".into(), Json::String(subj.id.clone()));
+    m.insert("subject".into(), Json::Object(s));
+    m.insert("verdict".into(), Json::String(v.status.name().into()));
+    m.insert("tier".into(), v.tier.map(|t| Json::String(t.into())).unwrap_or(Json::Null));
+    let strs = |l: &[String]| Json::Array(l.iter().cloned().map(Json::String).collect());
+    m.insert("failed".into(), strs(&v.failed));
+    m.insert("missing".into(), strs(&v.missing));
+    m.insert("flags".into(), strs(&v.flags));
+    m.insert("rewards".into(), Json::Array(v.rewards.clone()));
+    for (k, val) in &v.fields {
+        m.insert((*k).into(), val.clone());
+    }
+    Json::Object(m)
+}
+
+pub fn write(eval: &Evaluation, format: Format, w: &mut dyn Write) -> std::io::Result<()> {
+    let verdicts = eval.order.iter().map(|&s| &eval.verdicts[s as usize]);
+    match format {
+        Format::Jsonl => {
+            for v in verdicts {
+                writeln!(w, "{}", record(eval, v))?;
+            }
+        }
+        Format::Json => {
+            writeln!(w, "[")?;
+            let n = eval.order.len();
+            for (i, v) in verdicts.enumerate() {
+                writeln!(w, "  {}{}", record(eval, v), if i + 1 < n { "," } else { "" })?;
+            }
+            writeln!(w, "]")?;
+        }
+        Format::Table | Format::Csv => {
+            let head = ["program", "kind", "id", "verdict", "tier", "failed", "missing", "flags", "rewards"];
+            let rows: Vec<[String; 9]> = verdicts.map(|v| row(eval, v)).collect();
+            if format == Format::Csv {
+                writeln!(w, "{}", head.join(","))?;
+                for r in rows {
+                    writeln!(w, "{}", r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","))?;
+                }
+            } else {
+                let mut width = head.map(|h| h.chars().count());
+                for r in &rows {
+                    for (i, c) in r.iter().enumerate() {
+                        width[i] = width[i].max(c.chars().count());
+                    }
+                }
+                let line = |cells: &[String]| {
+                    cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = width[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+                };
+                writeln!(w, "{}", line(&head.map(String::from)))?;
+                for r in &rows {
+                    writeln!(w, "{}", line(r))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn row(eval: &Evaluation, v: &Verdict) -> [String; 9] {
+    let subj = eval.subject(v.subj);
+    [
+        eval.program.id.to_string(),
+        subj.kind.clone(),
+        subj.id.clone(),
+        v.status.name().to_string(),
+        v.tier.unwrap_or("").to_string(),
+        v.failed.join(";"),
+        v.missing.join(";"),
+        v.flags.join(";"),
+        Json::Array(v.rewards.clone()).to_string(),
+    ]
+}
+
+fn csv_cell(c: &str) -> String {
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c.to_string()
+    }
+}
+
+/// Writes through `f` into a temporary file beside `path`, then renames it over `path`. On any error the temporary
+/// file is removed and `path` is left as it was.
+pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.zhunru-{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
+        f(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,205 @@
+//! What a program is to the engine: metadata (relations, parameters, clauses, message texts) and one function
+//! that runs its ascent rules and hands back their output rows in the engine's generic shape.
+
+use crate::facts::{FactSet, Rec};
+use crate::num::Dec;
+use crate::params::{ParamSpec, Params};
+use crate::schema::Relation;
+use crate::time::Time;
+use crate::value::Val;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Missing,
+    /// Neither pass nor fail: a tier step, a flag or a reward that holds information only.
+    Info,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Missing => "missing",
+            Outcome::Info => "info",
+        }
+    }
+    pub fn of(pass: bool) -> Outcome {
+        if pass {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Decides admission: appears in `failed`/`missing`.
+    Verdict,
+    Tier,
+    Flag,
+    Reward,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Verdict => "verdict",
+            Role::Tier => "tier",
+            Role::Flag => "flag",
+            Role::Reward => "reward",
+        }
+    }
+}
+
+/// One clause of the catalogue, with its texts in both languages.
+#[derive(Clone, Copy, Debug)]
+pub struct ClauseMeta {
+    /// Without the program prefix: `merchant.experience-score`.
+    pub id: &'static str,
+    pub subject: &'static str,
+    pub role: Role,
+    /// The parameter whose value is the required value, if any.
+    pub param: Option<&'static str>,
+    /// How observed compares to required when it passes: "≥", "≤", "=", or "" when there is no comparison.
+    pub op: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+    /// A flag reported whatever the verdict (most flags are reported on admitted subjects only).
+    pub always: bool,
+}
+
+/// A text template for derived explanation nodes; `{0}`, `{1}`… are replaced by the row's arguments.
+#[derive(Clone, Copy, Debug)]
+pub struct Message {
+    pub key: &'static str,
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+pub struct Input<'a> {
+    pub facts: &'a FactSet,
+    pub params: &'a Params,
+    pub as_of: Time,
+    /// The subject whose full explanation is wanted: rules that only produce evidence trees run for it alone.
+    pub explain: Option<&'a SubjectId>,
+}
+
+pub struct Program {
+    pub id: &'static str,
+    pub title_en: &'static str,
+    pub title_zh: &'static str,
+    /// Subject kinds with where their subjects come from (for `rules` and for `explain` of a non-subject).
+    pub subject_kinds: &'static [(&'static str, &'static str)],
+    pub relations: &'static [Relation],
+    pub params: &'static [ParamSpec],
+    pub clauses: &'static [ClauseMeta],
+    pub messages: &'static [Message],
+    pub evaluate: fn(&Input) -> Derivation,
+}
+
+impl Program {
+    pub fn clause(&self, id: &str) -> Option<&ClauseMeta> {
+        self.clauses.iter().find(|c| c.id == id)
+    }
+    pub fn message(&self, key: &str) -> Option<&Message> {
+        self.messages.iter().find(|m| m.key == key)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SubjectId {
+    pub kind: String,
+    pub id: String,
+}
+
+impl SubjectId {
+    /// `KIND:ID`, split at the first colon.
+    pub fn parse(s: &str) -> Option<SubjectId> {
+        let (k, i) = s.split_once(':')?;
+        (!k.is_empty() && !i.is_empty()).then(|| SubjectId { kind: k.into(), id: i.into() })
+    }
+}
+
+impl std::fmt::Display for SubjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind, self.id)
+    }
+}
+
+/// Subject index into `Derivation::subjects`.
+pub type Subj = u32;
+
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub subj: Subj,
+    pub clause: &'static str,
+    pub outcome: Outcome,
+    pub observed: Val,
+    pub required: Val,
+}
+
+/// A derived explanation node under a clause: `path` places it in the clause's subtree (children sort by path).
+#[derive(Clone, Debug)]
+pub struct Detail {
+    pub subj: Subj,
+    pub clause: &'static str,
+    pub path: Vec<u32>,
+    pub msg: &'static str,
+    pub args: Vec<Val>,
+    pub evidence: Vec<Rec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reward {
+    pub subj: Subj,
+    pub clause: &'static str,
+    pub kind: &'static str,
+    pub amount: Dec,
+    pub unit: &'static str,
+    pub extra: Vec<(&'static str, Val)>,
+    pub evidence: Vec<Rec>,
+}
+
+/// Everything a program derived, in the engine's shape. Every row comes from a relation of the program's rules.
+#[derive(Default, Debug)]
+pub struct Derivation {
+    pub subjects: Vec<SubjectId>,
+    pub checks: Vec<Check>,
+    /// Records behind a clause outcome.
+    pub cites: Vec<(Subj, &'static str, Rec)>,
+    pub details: Vec<Detail>,
+    pub tiers: Vec<(Subj, &'static str)>,
+    pub flags: Vec<(Subj, &'static str)>,
+    pub rewards: Vec<Reward>,
+    /// Extra output fields a program declares (`points`).
+    pub fields: Vec<(Subj, &'static str, Val)>,
+}
+
+/// Builds the subject list: programs add subjects under their own keys, then look indices up by key.
+#[derive(Default)]
+pub struct Subjects<K> {
+    index: HashMap<(&'static str, K), Subj>,
+    list: Vec<SubjectId>,
+}
+
+impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {
+    pub fn add(&mut self, kind: &'static str, key: K, id: impl FnOnce() -> String) -> Subj {
+        let next = self.list.len() as Subj;
+        let list = &mut self.list;
+        *self.index.entry((kind, key)).or_insert_with(|| {
+            list.push(SubjectId { kind: kind.into(), id: id() });
+            next
+        })
+    }
+    pub fn get(&self, kind: &'static str, key: K) -> Subj {
+        *self.index.get(&(kind, key)).unwrap_or_else(|| panic!("a rule cites a {kind} that is not a subject"))
+    }
+    pub fn into_list(self) -> Vec<SubjectId> {
+        self.list
+    }
+}

@@ -1,0 +1,185 @@
+//! Calendar values as plain integers, all in China Standard Time (UTC+08:00), so they can be ascent columns and
+//! compare with `<`. Conversions to and from text go through chrono.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime};
+use std::fmt;
+
+/// Seconds since 1970-01-01T00:00:00 CST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub i64);
+
+/// Days since 1970-01-01 (CST calendar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub i32);
+
+/// Months since 0000-01: `year * 12 + month - 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month(pub i32);
+
+const CST_OFFSET_SECS: i64 = 8 * 3600;
+const DAY: i64 = 86_400;
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+}
+
+impl Date {
+    pub fn parse(s: &str) -> Result<Date, String> {
+        if s.len() != 10 {
+            return Err(format!("a date YYYY-MM-DD, got `{s}`"));
+        }
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Date::from_naive)
+            .map_err(|_| format!("a real date YYYY-MM-DD, got `{s}`"))
+    }
+    pub fn from_naive(d: NaiveDate) -> Date {
+        Date((d - epoch()).num_days() as i32)
+    }
+    pub fn naive(self) -> NaiveDate {
+        epoch() + Duration::days(self.0 as i64)
+    }
+    pub fn ymd(y: i32, m: u32, d: u32) -> Date {
+        Date::from_naive(NaiveDate::from_ymd_opt(y, m, d).expect("valid date"))
+    }
+    /// 00:00:00 of the day.
+    pub fn start(self) -> Time {
+        Time(self.0 as i64 * DAY)
+    }
+    /// 23:59:59 of the day.
+    pub fn end(self) -> Time {
+        Time(self.0 as i64 * DAY + DAY - 1)
+    }
+    pub fn add_days(self, n: i32) -> Date {
+        Date(self.0 + n)
+    }
+    pub fn month(self) -> Month {
+        let d = self.naive();
+        Month(d.year() * 12 + d.month0() as i32)
+    }
+    /// ISO weekday, Monday = 1 … Sunday = 7.
+    pub fn weekday(self) -> u32 {
+        self.naive().weekday().number_from_monday()
+    }
+}
+
+impl Time {
+    /// `2022-12-28T20:00:00` (CST) or with an offset `2022-12-28T20:00:00+08:00` / `Z`.
+    pub fn parse(s: &str) -> Result<Time, String> {
+        let expected = || format!("a time YYYY-MM-DDTHH:MM:SS (CST, or with an offset), got `{s}`");
+        if s.len() == 19 {
+            let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").map_err(|_| expected())?;
+            return Ok(Time::from_naive(t));
+        }
+        let t = DateTime::parse_from_rfc3339(s).map_err(|_| expected())?;
+        if t.timestamp_subsec_nanos() != 0 {
+            return Err(format!("a time to the whole second, got `{s}`"));
+        }
+        Ok(Time(t.timestamp() + CST_OFFSET_SECS))
+    }
+    /// As-of values: a time, or a bare date meaning 23:59:59 of that day.
+    pub fn parse_as_of(s: &str) -> Result<Time, String> {
+        if s.len() == 10 {
+            return Date::parse(s).map(Date::end);
+        }
+        Time::parse(s)
+    }
+    pub fn from_naive(t: NaiveDateTime) -> Time {
+        Time(t.and_utc().timestamp())
+    }
+    pub fn naive(self) -> NaiveDateTime {
+        DateTime::from_timestamp(self.0, 0).expect("time in range").naive_utc()
+    }
+    pub fn date(self) -> Date {
+        Date(self.0.div_euclid(DAY) as i32)
+    }
+    pub fn add_secs(self, s: i64) -> Time {
+        Time(self.0 + s)
+    }
+}
+
+impl Month {
+    pub fn parse(s: &str) -> Result<Month, String> {
+        let bad = || format!("a month YYYY-MM, got `{s}`");
+        let (y, m) = s.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let y: i32 = y.parse().map_err(|_| bad())?;
+        let m: i32 = m.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&m) {
+            return Err(bad());
+        }
+        Ok(Month(y * 12 + m - 1))
+    }
+    pub fn year(self) -> i32 {
+        self.0.div_euclid(12)
+    }
+    pub fn number(self) -> u32 {
+        self.0.rem_euclid(12) as u32 + 1
+    }
+    pub fn first_day(self) -> Date {
+        Date::ymd(self.year(), self.number(), 1)
+    }
+    pub fn last_day(self) -> Date {
+        Month(self.0 + 1).first_day().add_days(-1)
+    }
+    /// Month-valued records are dated at the last second of their month.
+    pub fn end(self) -> Time {
+        self.last_day().end()
+    }
+    pub fn add(self, n: i32) -> Month {
+        Month(self.0 + n)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.naive().format("%Y-%m-%d"))
+    }
+}
+
+impl fmt::Display for Time {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.naive();
+        write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+impl fmt::Display for Month {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.number())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_cst() {
+        let a = Time::parse("2022-12-28T20:00:00").unwrap();
+        assert_eq!(Time::parse("2022-12-28T20:00:00+08:00").unwrap(), a);
+        assert_eq!(Time::parse("2022-12-28T12:00:00Z").unwrap(), a);
+        assert_eq!(a.to_string(), "2022-12-28T20:00:00");
+        assert_eq!(a.date(), Date::parse("2022-12-28").unwrap());
+        assert_eq!(Time::parse_as_of("2023-01-05").unwrap().to_string(), "2023-01-05T23:59:59");
+    }
+
+    #[test]
+    fn rejects_impossible_values() {
+        assert!(Date::parse("2023-02-30").is_err());
+        assert!(Date::parse("2023-2-3").is_err());
+        assert!(Time::parse("2023-01-01T25:00:00").is_err());
+        assert!(Time::parse("2023-01-01").is_err());
+        assert!(Month::parse("2021-13").is_err());
+    }
+
+    #[test]
+    fn months() {
+        let m = Month::parse("2021-12").unwrap();
+        assert_eq!(m.to_string(), "2021-12");
+        assert_eq!(m.end().to_string(), "2021-12-31T23:59:59");
+        assert_eq!(m.add(1).to_string(), "2022-01");
+        assert_eq!(Month::parse("2024-02").unwrap().last_day().to_string(), "2024-02-29");
+    }
+}
