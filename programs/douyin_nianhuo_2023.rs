@@ -139,11 +139,14 @@ const CLAUSES: &[ClauseMeta] = &[
 ];
 
 const MESSAGES: &[Message] = &[
+    Message { key: "no-merchant", en: "no `merchant` record for {0}", zh: "{0} 没有 `merchant` 记录" },
+    Message { key: "no-score", en: "no `experience_score` reading for {0} dated at or before as-of", zh: "{0} 没有评估时点及之前的 `experience_score` 读数" },
+    Message { key: "no-creator", en: "no `creator` record for {0}", zh: "{0} 没有 `creator` 记录" },
     Message { key: "group-self", en: "the shop {0} itself", zh: "店铺 {0} 本身" },
     Message { key: "group-linked", en: "linked shop {0}, at link distance {1}", zh: "关联店铺 {0}(关联距离 {1})" },
     Message { key: "link-hop", en: "{0} —[{1}]→ {2}", zh: "{0} —[{1}]→ {2}" },
     Message { key: "link-closure", en: "linked shops: {0} (link_closure = {1})", zh: "关联店铺范围:{0}(link_closure = {1})" },
-    Message { key: "lookback", en: "lookback window {0} … {1} ({2} days)", zh: "回溯窗口 {0} … {1}(共 {2} 天)" },
+    Message { key: "lookback", en: "lookback window {0} … {1} ({2} days, creator_lookback_days)", zh: "回溯窗口 {0} … {1}(共 {2} 天,creator_lookback_days)" },
 ];
 
 const RELATIONS: &[Relation] = &[
@@ -436,6 +439,7 @@ fn evaluate(input: &Input) -> Derivation {
         relation product_subject(Sym);
         relation check(&'static str, Sym, &'static str, Outcome, Val, Val);   // kind, subject, clause, outcome, observed, required
         relation cite(&'static str, Sym, &'static str, Rec);                 // records behind an outcome
+        relation missing_why(&'static str, Sym, &'static str, &'static str); // the evidence a missing outcome lacks
 
         // ---- Subjects: shop ← merchant, experience_score, the shops of product subjects;
         //      product ← products with a registration; creator ← creator, creator_deduction, creator_violation.
@@ -454,7 +458,8 @@ fn evaluate(input: &Input) -> Derivation {
         check(SHOP, s, NOT_NOVICE, Outcome::of(!*novice), Val::Bool(*novice), Val::Bool(false)),
         cite(SHOP, s, NOT_NOVICE, r) <--
             shop(s), merchant(s, _, novice, r);
-        check(SHOP, s, NOT_NOVICE, Outcome::Missing, Val::Null, Val::Bool(false)) <--
+        check(SHOP, s, NOT_NOVICE, Outcome::Missing, Val::Null, Val::Bool(false)),
+        missing_why(SHOP, s, NOT_NOVICE, "no-merchant") <--
             shop(s), !has_merchant(s);
 
         // ---- merchant.experience-score — 商家体验分 ≥ min_experience_score; the latest reading at or before
@@ -468,7 +473,8 @@ fn evaluate(input: &Input) -> Derivation {
         check(SHOP, s, EXPERIENCE_SCORE, Outcome::of(*v >= min_experience_score), Val::Dec(*v), Val::Dec(min_experience_score)),
         cite(SHOP, s, EXPERIENCE_SCORE, r) <--
             latest_score_date(s, d), score_known(s, v, d, r);
-        check(SHOP, s, EXPERIENCE_SCORE, Outcome::Missing, Val::Null, Val::Dec(min_experience_score)) <--
+        check(SHOP, s, EXPERIENCE_SCORE, Outcome::Missing, Val::Null, Val::Dec(min_experience_score)),
+        missing_why(SHOP, s, EXPERIENCE_SCORE, "no-score") <--
             shop(s), !has_score(s);
 
         // ---- 店铺及其关联店铺: links are undirected, self-links ignored. What counts against a shop's linked group:
@@ -539,7 +545,8 @@ fn evaluate(input: &Input) -> Derivation {
         check(CREATOR, c, REPUTATION, Outcome::of(*rep >= min_creator_reputation), Val::Dec(*rep), Val::Dec(min_creator_reputation)),
         cite(CREATOR, c, REPUTATION, r) <--
             creator_subject(c), creator(c, rep, r);
-        check(CREATOR, c, REPUTATION, Outcome::Missing, Val::Null, Val::Dec(min_creator_reputation)) <--
+        check(CREATOR, c, REPUTATION, Outcome::Missing, Val::Null, Val::Dec(min_creator_reputation)),
+        missing_why(CREATOR, c, REPUTATION, "no-creator") <--
             creator_subject(c), !has_creator(c);
 
         // ---- creator.offsite-diversion — no offsite_diversion deduction within the last creator_lookback_days days.
@@ -585,6 +592,9 @@ fn evaluate(input: &Input) -> Derivation {
     }
     for (kind, s, clause, r) in &res.cite {
         der.cites.push((subjects.get(kind, *s), clause, *r));
+    }
+    for (kind, s, clause, msg) in &res.missing_why {
+        der.details.push(Detail { subj: subjects.get(kind, *s), clause, path: vec![0], msg, args: vec![Val::Str(*s)], evidence: vec![] });
     }
 
     // Derived nodes of the explained subject: the linked group and the chains.

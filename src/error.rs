@@ -56,7 +56,7 @@ impl fmt::Display for Failure {
                 for e in errs {
                     writeln!(f, "error: {e}")?;
                 }
-                write!(f, "{} input error{}; nothing was evaluated", errs.len(), if errs.len() == 1 { "" } else { "s" })
+                write!(f, "{} input error{}; no result was written", errs.len(), if errs.len() == 1 { "" } else { "s" })
             }
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }

@@ -1,0 +1,320 @@
+//! The binary as users and scripts meet it: snapshots of `run` and `explain` on the shipped sample, exit codes,
+//! the bad-input corpus under `tests/bad/`, determinism and atomic output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DOUYIN: &str = "douyin-nianhuo-2023";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample() -> PathBuf {
+    root().join("facts").join(DOUYIN)
+}
+
+fn zhunru(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zhunru")).args(args).current_dir(root()).output().expect("run zhunru")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = zhunru(args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zhunru-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path, edit: impl Fn(&str, String) -> String) {
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let p = e.expect("entry").path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&p).expect("read");
+        std::fs::write(to.join(&name), edit(&name, text)).expect("write");
+    }
+}
+
+/// Equal JSON, numbers compared by exact value (`4.0` = `4`).
+fn same_json(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Number(x), Number(y)) => zhunru::num::Dec::parse(&x.to_string()).ok() == zhunru::num::Dec::parse(&y.to_string()).ok(),
+        (Object(x), Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
+        (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_json(v, w)),
+        _ => a == b,
+    }
+}
+
+#[test]
+fn run_on_the_sample() {
+    let facts = sample();
+    let out = ok(&["run", DOUYIN, "--facts", facts.to_str().unwrap()]);
+    insta::assert_snapshot!("run_douyin_jsonl", out);
+}
+
+#[test]
+fn run_formats() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    let jsonl = ok(&["run", DOUYIN, "--facts", f]);
+    let json: serde_json::Value = serde_json::from_str(&ok(&["run", "--program", DOUYIN, "--facts", f, "--format", "json"])).unwrap();
+    let lines: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(json.as_array().unwrap(), &lines, "json is the array of the jsonl records");
+    let csv = ok(&["run", DOUYIN, "--facts", f, "--format", "csv"]);
+    assert_eq!(csv.lines().next(), Some("program,kind,id,verdict,tier,failed,missing,flags,rewards"));
+    assert_eq!(csv.lines().count(), lines.len() + 1);
+    assert!(csv.contains("douyin-nianhuo-2023,shop,S037,rejected,,douyin-nianhuo-2023/merchant.not-novice;douyin-nianhuo-2023/merchant.experience-score;douyin-nianhuo-2023/merchant.penalty-history,,,[]"));
+    let table = ok(&["run", DOUYIN, "--facts", f, "--format", "table"]);
+    insta::assert_snapshot!("run_douyin_table", table);
+}
+
+#[test]
+fn explain_text_and_json() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    // rejected through a chain of three links, with a tie between two shortest paths
+    insta::assert_snapshot!("explain_shop_S020", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020"]));
+    // several failures at once, one of them through a direct link
+    insta::assert_snapshot!("explain_shop_S037", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S037"]));
+    // undetermined: a shop known only from a registered product
+    insta::assert_snapshot!("explain_shop_S035", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S035"]));
+    // a linked shop's suspension, in Chinese
+    insta::assert_snapshot!("explain_shop_S029_zh", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S029", "--lang", "zh"]));
+    // every creator clause failing, with the lookback window and the records
+    insta::assert_snapshot!("explain_creator_C14", ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C14"]));
+    insta::assert_snapshot!("explain_shop_S020_json", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020", "--format", "json"]));
+    insta::assert_snapshot!("explain_creator_C08_json", ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C08", "--format", "json"]));
+}
+
+#[test]
+fn explanations_cite_real_records_and_match_verdicts() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    for line in ok(&["run", DOUYIN, "--facts", f]).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let subject = format!("{}:{}", v["subject"]["kind"].as_str().unwrap(), v["subject"]["id"].as_str().unwrap());
+        let tree: serde_json::Value = serde_json::from_str(&ok(&["explain", DOUYIN, "--facts", f, "--subject", &subject, "--format", "json"])).unwrap();
+        assert_eq!(tree["verdict"], v["verdict"], "{subject}");
+        let mut failed = Vec::new();
+        let mut missing = Vec::new();
+        let mut stack: Vec<&serde_json::Value> = tree["children"].as_array().unwrap().iter().collect();
+        while let Some(n) = stack.pop() {
+            if n["role"] == "verdict" {
+                match n["outcome"].as_str().unwrap() {
+                    "fail" => failed.push(n["clause"].as_str().unwrap().to_string()),
+                    "missing" => missing.push(n["clause"].as_str().unwrap().to_string()),
+                    _ => {}
+                }
+            }
+            for e in n["evidence"].as_array().unwrap() {
+                let file = facts.join(e["file"].as_str().unwrap());
+                let text = std::fs::read_to_string(&file).unwrap();
+                let line_no = e["line"].as_u64().unwrap() as usize;
+                let cited: serde_json::Value = serde_json::from_str(text.lines().nth(line_no - 1).unwrap()).unwrap();
+                assert!(same_json(&cited, &e["record"]), "{subject} cites {}:{line_no}: {cited} vs {}", e["file"], e["record"]);
+            }
+            stack.extend(n["children"].as_array().unwrap());
+        }
+        failed.sort();
+        missing.sort();
+        let mut want_failed: Vec<String> = v["failed"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+        let mut want_missing: Vec<String> = v["missing"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+        want_failed.sort();
+        want_missing.sort();
+        assert_eq!(failed, want_failed, "{subject}: ✗ nodes");
+        assert_eq!(missing, want_missing, "{subject}: ? nodes");
+    }
+}
+
+#[test]
+fn a_rejection_through_a_link_shows_the_chain_to_the_penalty_record() {
+    let facts = sample();
+    let text = ok(&["explain", DOUYIN, "--facts", facts.to_str().unwrap(), "--subject", "shop:S020"]);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in\n{text}"));
+    let (a, b, c, p) = (
+        at("S020 —[same legal representative]→ S021   shop_link.jsonl:1"),
+        at("S021 —[same payment account]→ S022   shop_link.jsonl:2"),
+        at("S022 —[same business licence]→ S023   shop_link.jsonl:3"),
+        at("penalty.jsonl:4"),
+    );
+    assert!(a < b && b < c && c < p, "{text}");
+}
+
+#[test]
+fn explain_of_a_non_subject_is_bad_input() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    for subject in ["shop:S999", "creator:C13", "order:O1", "S001"] {
+        let out = zhunru(&["explain", DOUYIN, "--facts", f, "--subject", subject]);
+        assert_eq!(out.status.code(), Some(2), "{subject}");
+        assert!(out.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--subject"), "{subject}");
+    }
+}
+
+#[test]
+fn same_input_gives_byte_identical_output_whatever_the_line_order() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    let first = ok(&["run", DOUYIN, "--facts", f]);
+    assert_eq!(first, ok(&["run", DOUYIN, "--facts", f]));
+    let shuffled = scratch("shuffled");
+    copy_dir(&facts, &shuffled, |name, text| {
+        if !name.ends_with(".jsonl") {
+            return text;
+        }
+        // a fixed permutation: odd lines reversed, then even lines
+        let lines: Vec<&str> = text.lines().collect();
+        let mut out: Vec<&str> = lines.iter().copied().skip(1).step_by(2).collect();
+        out.reverse();
+        out.extend(lines.iter().copied().step_by(2));
+        out.join("\n") + "\n"
+    });
+    assert_eq!(first, ok(&["run", DOUYIN, "--facts", shuffled.to_str().unwrap()]));
+    let _ = std::fs::remove_dir_all(&shuffled);
+}
+
+#[test]
+fn accepted_encodings_bom_crlf_blank_lines_empty_files_and_json_arrays() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    let want = ok(&["run", DOUYIN, "--facts", f]);
+    let dir = scratch("accepted");
+    copy_dir(&facts, &dir, |name, text| match name {
+        "merchant.jsonl" => format!("\u{feff}{}", text.replace('\n', "\r\n\r\n")),
+        _ => text,
+    });
+    std::fs::write(dir.join("discount_signup.jsonl"), "").unwrap();
+    std::fs::write(dir.join(".notes"), "hidden files are ignored").unwrap();
+    // creator.jsonl rewritten as a JSON array
+    let creators: Vec<serde_json::Value> = std::fs::read_to_string(facts.join("creator.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    std::fs::remove_file(dir.join("creator.jsonl")).unwrap();
+    std::fs::write(dir.join("creator.json"), serde_json::to_string_pretty(&creators).unwrap()).unwrap();
+    assert_eq!(want, ok(&["run", DOUYIN, "--facts", dir.to_str().unwrap()]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn out_is_written_whole_or_not_at_all() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    let dir = scratch("out");
+    let target = dir.join("verdicts.jsonl");
+    let out = zhunru(&["run", DOUYIN, "--facts", f, "--out", target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("subjects —"), "one-line summary on stderr");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), ok(&["run", DOUYIN, "--facts", f]));
+    // bad input: the previous file stays as it was and no temporary file is left
+    let before = std::fs::read_to_string(&target).unwrap();
+    let bad = root().join("tests/bad/truncated-line");
+    let out = zhunru(&["run", DOUYIN, "--facts", bad.to_str().unwrap(), "--out", target.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), before);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each directory under tests/bad is a fact set with one kind of error; `expect.txt` lists what stderr must say.
+#[test]
+fn bad_input_corpus_exits_2_naming_file_line_and_field() {
+    let mut errs = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/bad")).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 20);
+    for dir in dirs {
+        let expect = std::fs::read_to_string(dir.join("expect.txt")).unwrap();
+        let staged = scratch(&format!("bad-{}", dir.file_name().unwrap().to_string_lossy()));
+        copy_dir(&dir, &staged, |_, t| t);
+        std::fs::remove_file(staged.join("expect.txt")).unwrap();
+        for cmd in ["run", "check", "explain"] {
+            let mut args = vec![cmd, DOUYIN, "--facts", staged.to_str().unwrap()];
+            if cmd == "explain" {
+                args.extend(["--subject", "shop:S1"]);
+            }
+            if cmd == "check" && dir.ends_with("no-as-of") {
+                continue; // check validates facts and parameters; it needs no as-of time
+            }
+            let out = zhunru(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let name = format!("{} ({cmd})", dir.display());
+            if out.status.code() != Some(2) {
+                errs.push(format!("{name}: exit {:?}, expected 2\n{stderr}", out.status.code()));
+            }
+            if !out.stdout.is_empty() {
+                errs.push(format!("{name}: wrote to stdout"));
+            }
+            for want in expect.lines().filter(|l| !l.is_empty()) {
+                if !stderr.contains(want) {
+                    errs.push(format!("{name}: stderr lacks `{want}`:\n{stderr}"));
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+    }
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+}
+
+/// Hostile inputs git cannot hold as files: bytes that are not UTF-8, a BOM inside a file, a directory in place of a file.
+#[test]
+fn hostile_files_exit_2() {
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("merchant.jsonl", b"{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n{\"shop_id\":\"S\xff\"}\n", "merchant.jsonl:2: not UTF-8"),
+        ("merchant.jsonl", "{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n\u{feff}{\"shop_id\":\"S2\",\"kind\":\"store\",\"novice\":false}\n".as_bytes(), "merchant.jsonl:2: not a JSON object"),
+        ("penalty.jsonl/", b"", "penalty.jsonl: not a regular file"),
+    ];
+    for (name, bytes, want) in cases {
+        let dir = scratch("hostile");
+        std::fs::write(dir.join("params.json"), r#"{"as_of":"2023-01-05"}"#).unwrap();
+        if let Some(d) = name.strip_suffix('/') {
+            std::fs::create_dir(dir.join(d)).unwrap();
+        } else {
+            std::fs::write(dir.join(name), bytes).unwrap();
+        }
+        let out = zhunru(&["run", DOUYIN, "--facts", dir.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{want}: {stderr}");
+        assert!(out.stdout.is_empty());
+        assert!(stderr.contains(want), "expected `{want}` in {stderr}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn as_of_flag_overrides_params_and_a_date_means_end_of_day() {
+    let facts = sample();
+    let f = facts.to_str().unwrap();
+    // On 2023-01-04 the 2023-01-05 penalty of S038 is not yet known.
+    let earlier = ok(&["run", DOUYIN, "--facts", f, "--as-of", "2023-01-04"]);
+    let s038 = earlier.lines().find(|l| l.contains("\"S038\"")).unwrap();
+    assert!(s038.contains("\"admitted\""), "{s038}");
+    let text = ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S001", "--as-of", "2023-01-04"]);
+    assert!(text.lines().next().unwrap().contains("as of 2023-01-04T23:59:59"), "{text}");
+}
+
+#[test]
+fn programs_rules_and_check() {
+    let programs = ok(&["programs"]);
+    assert!(programs.starts_with("douyin-nianhuo-2023\t"), "{programs}");
+    let rules: serde_json::Value = serde_json::from_str(&ok(&["rules", DOUYIN, "--format", "json"])).unwrap();
+    let ids: Vec<&str> = rules["clauses"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"douyin-nianhuo-2023/merchant.penalty-history"));
+    let p = rules["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "min_experience_score").unwrap();
+    assert_eq!(p["default"].to_string(), "4.5");
+    assert!(ok(&["rules", DOUYIN]).contains("link_closure"));
+    let facts = sample();
+    assert!(ok(&["check", DOUYIN, "--facts", facts.to_str().unwrap()]).starts_with("ok:"));
+    assert_eq!(zhunru(&["run", "no-such-program", "--facts", "."]).status.code(), Some(2));
+    assert_eq!(zhunru(&["run", DOUYIN]).status.code(), Some(2), "--facts is required");
+    let bad_params = root().join("tests/bad/unknown-param/params.json");
+    let out = zhunru(&["run", DOUYIN, "--facts", facts.to_str().unwrap(), "--params", bad_params.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("params.json:3: field `min_score`: unknown parameter"));
+}
