@@ -139,20 +139,56 @@ const CLAUSES: &[ClauseMeta] = &[
 ];
 
 const MESSAGES: &[Message] = &[
-    Message { key: "no-merchant", en: "no `merchant` record for {0}", zh: "{0} 没有 `merchant` 记录" },
-    Message { key: "no-score", en: "no `experience_score` reading for {0} dated at or before as-of", zh: "{0} 没有评估时点及之前的 `experience_score` 读数" },
-    Message { key: "no-creator", en: "no `creator` record for {0}", zh: "{0} 没有 `creator` 记录" },
-    Message { key: "group-self", en: "the shop {0} itself", zh: "店铺 {0} 本身" },
-    Message { key: "group-linked", en: "linked shop {0}, at link distance {1}", zh: "关联店铺 {0}(关联距离 {1})" },
-    Message { key: "link-hop", en: "{0} —[{1}]→ {2}", zh: "{0} —[{1}]→ {2}" },
-    Message { key: "link-closure", en: "linked shops: {0} (link_closure = {1})", zh: "关联店铺范围:{0}(link_closure = {1})" },
-    Message { key: "lookback", en: "lookback window {0} … {1} ({2} days, creator_lookback_days)", zh: "回溯窗口 {0} … {1}(共 {2} 天,creator_lookback_days)" },
+    Message {
+        key: "no-merchant",
+        en: "no `merchant` record for {0}",
+        zh: "{0} 没有 `merchant` 记录",
+    },
+    Message {
+        key: "no-score",
+        en: "no `experience_score` reading for {0} dated at or before as-of",
+        zh: "{0} 没有评估时点及之前的 `experience_score` 读数",
+    },
+    Message {
+        key: "no-creator",
+        en: "no `creator` record for {0}",
+        zh: "{0} 没有 `creator` 记录",
+    },
+    Message {
+        key: "group-self",
+        en: "the shop {0} itself",
+        zh: "店铺 {0} 本身",
+    },
+    Message {
+        key: "group-linked",
+        en: "linked shop {0}, at link distance {1}",
+        zh: "关联店铺 {0}(关联距离 {1})",
+    },
+    Message {
+        key: "link-hop",
+        en: "{0} —[{1}]→ {2}",
+        zh: "{0} —[{1}]→ {2}",
+    },
+    Message {
+        key: "link-closure",
+        en: "linked shops: {0} (link_closure = {1})",
+        zh: "关联店铺范围:{0}(link_closure = {1})",
+    },
+    Message {
+        key: "lookback",
+        en: "lookback window {0} … {1} ({2} days, creator_lookback_days)",
+        zh: "回溯窗口 {0} … {1}(共 {2} 天,creator_lookback_days)",
+    },
 ];
 
 const RELATIONS: &[Relation] = &[
     Relation {
         name: "merchant",
-        fields: &[field("shop_id", Ty::Str), field("kind", Ty::Enum(&["store", "global"])), field("novice", Ty::Bool)],
+        fields: &[
+            field("shop_id", Ty::Str),
+            field("kind", Ty::Enum(&["store", "global"])),
+            field("novice", Ty::Bool),
+        ],
         key: &["shop_id"],
         refs: &[],
         interval: None,
@@ -160,7 +196,11 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "experience_score",
-        fields: &[field("shop_id", Ty::Str), field("score", Ty::Dec).non_neg(), field("date", Ty::Date)],
+        fields: &[
+            field("shop_id", Ty::Str),
+            field("score", Ty::Dec).non_neg(),
+            field("date", Ty::Date),
+        ],
         key: &["shop_id", "date"],
         refs: &[],
         interval: None,
@@ -176,7 +216,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "penalty",
-        fields: &[field("penalty_id", Ty::Str), field("shop_id", Ty::Str), field("kind", Ty::Str), field("date", Ty::Date)],
+        fields: &[
+            field("penalty_id", Ty::Str),
+            field("shop_id", Ty::Str),
+            field("kind", Ty::Str),
+            field("date", Ty::Date),
+        ],
         key: &["penalty_id"],
         refs: &[],
         interval: None,
@@ -184,7 +229,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "suspension",
-        fields: &[field("shop_id", Ty::Str), field("start", Ty::Time), field("end", Ty::Time).optional(), field("reason", Ty::Str)],
+        fields: &[
+            field("shop_id", Ty::Str),
+            field("start", Ty::Time),
+            field("end", Ty::Time).optional(),
+            field("reason", Ty::Str),
+        ],
         key: &[],
         refs: &[],
         interval: Some(("start", "end")),
@@ -192,7 +242,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "marketing_restriction",
-        fields: &[field("shop_id", Ty::Str), field("start", Ty::Time), field("end", Ty::Time).optional(), field("reason", Ty::Str)],
+        fields: &[
+            field("shop_id", Ty::Str),
+            field("start", Ty::Time),
+            field("end", Ty::Time).optional(),
+            field("reason", Ty::Str),
+        ],
         key: &[],
         refs: &[],
         interval: Some(("start", "end")),
@@ -220,15 +275,28 @@ const RELATIONS: &[Relation] = &[
             field("complaint_rate", Ty::Dec).unit(),
         ],
         key: &["category_id"],
-        refs: &[Reference { field: "category_id", target: "category", target_field: "category_id" }],
+        refs: &[Reference {
+            field: "category_id",
+            target: "category",
+            target_field: "category_id",
+        }],
         interval: None,
         doc: "category maxima of the 近30天 rates",
     },
     Relation {
         name: "product",
-        fields: &[field("product_id", Ty::Str), field("shop_id", Ty::Str), field("sku_key", Ty::Str), field("category_id", Ty::Str)],
+        fields: &[
+            field("product_id", Ty::Str),
+            field("shop_id", Ty::Str),
+            field("sku_key", Ty::Str),
+            field("category_id", Ty::Str),
+        ],
         key: &["product_id"],
-        refs: &[Reference { field: "category_id", target: "category", target_field: "category_id" }],
+        refs: &[Reference {
+            field: "category_id",
+            target: "category",
+            target_field: "category_id",
+        }],
         interval: None,
         doc: "products; sku_key groups 同SKU products of one shop",
     },
@@ -248,7 +316,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "page_price",
-        fields: &[field("product_id", Ty::Str), PRICE_FIELD, field("from", Ty::Time), field("to", Ty::Time).optional()],
+        fields: &[
+            field("product_id", Ty::Str),
+            PRICE_FIELD,
+            field("from", Ty::Time),
+            field("to", Ty::Time).optional(),
+        ],
         key: &[],
         refs: &[PRODUCT_REF],
         interval: Some(("from", "to")),
@@ -280,7 +353,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "order",
-        fields: &[field("order_id", Ty::Str), field("product_id", Ty::Str), field("time", Ty::Time), PRICE_FIELD],
+        fields: &[
+            field("order_id", Ty::Str),
+            field("product_id", Ty::Str),
+            field("time", Ty::Time),
+            PRICE_FIELD,
+        ],
         key: &["order_id"],
         refs: &[PRODUCT_REF],
         interval: None,
@@ -312,7 +390,12 @@ const RELATIONS: &[Relation] = &[
     },
     Relation {
         name: "creator_deduction",
-        fields: &[field("creator_id", Ty::Str), field("kind", Ty::Str), field("points", Ty::Dec).non_neg(), field("date", Ty::Date)],
+        fields: &[
+            field("creator_id", Ty::Str),
+            field("kind", Ty::Str),
+            field("points", Ty::Dec).non_neg(),
+            field("date", Ty::Date),
+        ],
         key: &[],
         refs: &[],
         interval: None,
@@ -328,19 +411,68 @@ const RELATIONS: &[Relation] = &[
     },
 ];
 
-const PRODUCT_REF: Reference = Reference { field: "product_id", target: "product", target_field: "product_id" };
+const PRODUCT_REF: Reference = Reference {
+    field: "product_id",
+    target: "product",
+    target_field: "product_id",
+};
 const PRICE_FIELD: crate::schema::Field = field("price", Ty::Dec).money();
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "registration_start", ty: PTy::Time, default: Some("\"2022-12-16T16:00:00\""), doc: "报名时间 start" },
-    ParamSpec { name: "registration_end", ty: PTy::Time, default: Some("\"2023-01-07T23:59:59\""), doc: "报名时间 end" },
-    ParamSpec { name: "activity_start", ty: PTy::Time, default: Some("\"2022-12-28T20:00:00\""), doc: "活动时间 start" },
-    ParamSpec { name: "activity_end", ty: PTy::Time, default: Some("\"2023-01-07T23:59:59\""), doc: "活动时间 end" },
-    ParamSpec { name: "price_check_start", ty: PTy::Time, default: Some("\"2022-12-16T00:00:00\""), doc: "活动校验价 window start" },
-    ParamSpec { name: "price_check_end", ty: PTy::Time, default: Some("\"2022-12-27T23:59:59\""), doc: "活动校验价 window end" },
-    ParamSpec { name: "price_protection_start", ty: PTy::Time, default: Some("\"2022-12-28T20:00:00\""), doc: "价格保护 start" },
-    ParamSpec { name: "price_protection_end", ty: PTy::Time, default: Some("\"2023-01-22T23:59:59\""), doc: "价格保护 end" },
-    ParamSpec { name: "min_experience_score", ty: PTy::Dec(Range::NonNeg), default: Some("4.5"), doc: "商家体验分 floor (≥)" },
+    ParamSpec {
+        name: "registration_start",
+        ty: PTy::Time,
+        default: Some("\"2022-12-16T16:00:00\""),
+        doc: "报名时间 start",
+    },
+    ParamSpec {
+        name: "registration_end",
+        ty: PTy::Time,
+        default: Some("\"2023-01-07T23:59:59\""),
+        doc: "报名时间 end",
+    },
+    ParamSpec {
+        name: "activity_start",
+        ty: PTy::Time,
+        default: Some("\"2022-12-28T20:00:00\""),
+        doc: "活动时间 start",
+    },
+    ParamSpec {
+        name: "activity_end",
+        ty: PTy::Time,
+        default: Some("\"2023-01-07T23:59:59\""),
+        doc: "活动时间 end",
+    },
+    ParamSpec {
+        name: "price_check_start",
+        ty: PTy::Time,
+        default: Some("\"2022-12-16T00:00:00\""),
+        doc: "活动校验价 window start",
+    },
+    ParamSpec {
+        name: "price_check_end",
+        ty: PTy::Time,
+        default: Some("\"2022-12-27T23:59:59\""),
+        doc: "活动校验价 window end",
+    },
+    ParamSpec {
+        name: "price_protection_start",
+        ty: PTy::Time,
+        default: Some("\"2022-12-28T20:00:00\""),
+        doc: "价格保护 start",
+    },
+    ParamSpec {
+        name: "price_protection_end",
+        ty: PTy::Time,
+        default: Some("\"2023-01-22T23:59:59\""),
+        doc: "价格保护 end",
+    },
+    ParamSpec {
+        name: "min_experience_score",
+        ty: PTy::Dec(Range::NonNeg),
+        default: Some("4.5"),
+        doc: "商家体验分 floor (≥)",
+    },
     ParamSpec {
         name: "banned_penalty_kinds",
         ty: PTy::StrList,
@@ -353,8 +485,18 @@ const PARAMS: &[ParamSpec] = &[
         default: Some("\"transitive\""),
         doc: "linked shops: reachable through links (transitive) or directly linked only (direct)",
     },
-    ParamSpec { name: "min_creator_reputation", ty: PTy::Dec(Range::NonNeg), default: Some("4.5"), doc: "创作者口碑分 floor (≥)" },
-    ParamSpec { name: "creator_lookback_days", ty: PTy::Int(Range::NonNeg), default: Some("60"), doc: "近60天: days ending with the as-of date" },
+    ParamSpec {
+        name: "min_creator_reputation",
+        ty: PTy::Dec(Range::NonNeg),
+        default: Some("4.5"),
+        doc: "创作者口碑分 floor (≥)",
+    },
+    ParamSpec {
+        name: "creator_lookback_days",
+        ty: PTy::Int(Range::NonNeg),
+        default: Some("60"),
+        doc: "近60天: days ending with the as-of date",
+    },
     ParamSpec {
         name: "max_false_advertising_points",
         ty: PTy::Dec(Range::NonNeg),
@@ -401,19 +543,48 @@ fn evaluate(input: &Input) -> Derivation {
     let prohibited_share = sym("prohibited_share");
 
     // Input relations, one tuple per record, each carrying its record reference.
-    let merchant_in: Vec<_> = facts.rows("merchant").map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].bool(), r)).collect();
-    let experience_score_in: Vec<_> = facts.rows("experience_score").map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].date(), r)).collect();
-    let shop_link_in: Vec<_> = facts.rows("shop_link").map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), r)).collect();
-    let penalty_in: Vec<_> = facts.rows("penalty").map(|(r, v)| (v[1].sym(), v[2].sym(), v[3].date(), r)).collect();
-    let suspension_in: Vec<_> = facts.rows("suspension").map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r)).collect();
-    let restriction_in: Vec<_> = facts.rows("marketing_restriction").map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r)).collect();
+    let merchant_in: Vec<_> = facts
+        .rows("merchant")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].bool(), r))
+        .collect();
+    let experience_score_in: Vec<_> = facts
+        .rows("experience_score")
+        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].date(), r))
+        .collect();
+    let shop_link_in: Vec<_> = facts
+        .rows("shop_link")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), r))
+        .collect();
+    let penalty_in: Vec<_> = facts
+        .rows("penalty")
+        .map(|(r, v)| (v[1].sym(), v[2].sym(), v[3].date(), r))
+        .collect();
+    let suspension_in: Vec<_> = facts
+        .rows("suspension")
+        .map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r))
+        .collect();
+    let restriction_in: Vec<_> = facts
+        .rows("marketing_restriction")
+        .map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r))
+        .collect();
     let product_in: Vec<_> = facts.rows("product").map(|(r, v)| (v[0].sym(), v[1].sym(), r)).collect();
     let registration_in: Vec<_> = facts.rows("registration").map(|(r, v)| (v[0].sym(), v[2].time(), r)).collect();
     let creator_in: Vec<_> = facts.rows("creator").map(|(r, v)| (v[0].sym(), v[1].dec(), r)).collect();
-    let creator_deduction_in: Vec<_> = facts.rows("creator_deduction").map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].dec(), v[3].date(), r)).collect();
-    let creator_violation_in: Vec<_> = facts.rows("creator_violation").map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].date(), r)).collect();
+    let creator_deduction_in: Vec<_> = facts
+        .rows("creator_deduction")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].dec(), v[3].date(), r))
+        .collect();
+    let creator_violation_in: Vec<_> = facts
+        .rows("creator_violation")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].date(), r))
+        .collect();
     let wanted = |kind: &str| -> Vec<(Sym,)> {
-        input.explain.filter(|s| s.kind == kind).and_then(|s| sym(&s.id)).map(|s| vec![(s,)]).unwrap_or_default()
+        input
+            .explain
+            .filter(|s| s.kind == kind)
+            .and_then(|s| sym(&s.id))
+            .map(|s| vec![(s,)])
+            .unwrap_or_default()
     };
     let wanted_shop_in = wanted(SHOP);
     let wanted_creator_in = wanted(CREATOR);
@@ -588,13 +759,26 @@ fn evaluate(input: &Input) -> Derivation {
     }
     let mut der = Derivation::default();
     for (kind, s, clause, outcome, observed, required) in &res.check {
-        der.checks.push(crate::program::Check { subj: subjects.get(kind, *s), clause, outcome: *outcome, observed: *observed, required: *required });
+        der.checks.push(crate::program::Check {
+            subj: subjects.get(kind, *s),
+            clause,
+            outcome: *outcome,
+            observed: *observed,
+            required: *required,
+        });
     }
     for (kind, s, clause, r) in &res.cite {
         der.cites.push((subjects.get(kind, *s), clause, *r));
     }
     for (kind, s, clause, msg) in &res.missing_why {
-        der.details.push(Detail { subj: subjects.get(kind, *s), clause, path: vec![0], msg, args: vec![Val::Str(*s)], evidence: vec![] });
+        der.details.push(Detail {
+            subj: subjects.get(kind, *s),
+            clause,
+            path: vec![0],
+            msg,
+            args: vec![Val::Str(*s)],
+            evidence: vec![],
+        });
     }
 
     // Derived nodes of the explained subject: the linked group and the chains.
@@ -608,8 +792,19 @@ fn evaluate(input: &Input) -> Derivation {
                 offenders.entry((dist[t], *t)).or_default().push(*r);
             }
             for (i, ((d, t), recs)) in offenders.into_iter().enumerate() {
-                let (msg, args) = if t == w { ("group-self", vec![Val::Str(t)]) } else { ("group-linked", vec![Val::Str(t), Val::Int(d as i64)]) };
-                der.details.push(Detail { subj, clause, path: vec![i as u32], msg, args, evidence: recs });
+                let (msg, args) = if t == w {
+                    ("group-self", vec![Val::Str(t)])
+                } else {
+                    ("group-linked", vec![Val::Str(t), Val::Int(d as i64)])
+                };
+                der.details.push(Detail {
+                    subj,
+                    clause,
+                    path: vec![i as u32],
+                    msg,
+                    args,
+                    evidence: recs,
+                });
                 let mut hops: Vec<(u32, Sym, Sym, Rec)> = res
                     .chain_link
                     .iter()

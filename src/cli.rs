@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "zhunru", version, about = "准入 — campaign admission policies as Datalog, with explained verdicts")]
+#[command(
+    name = "zhunru",
+    version,
+    about = "准入 — campaign admission policies as Datalog, with explained verdicts"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -107,7 +111,12 @@ pub enum LangArg {
 
 impl InputArgs {
     fn options(&self) -> Options {
-        Options { facts: self.facts.clone(), params: self.params.clone(), as_of: self.as_of.clone(), allow_unknown: self.allow_unknown }
+        Options {
+            facts: self.facts.clone(),
+            params: self.params.clone(),
+            as_of: self.as_of.clone(),
+            allow_unknown: self.allow_unknown,
+        }
     }
 }
 
@@ -167,9 +176,19 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let loaded = engine::load(p, &input.options())?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
             let files = loaded.facts.rels.iter().filter(|r| r.file.is_some()).count();
-            writeln!(out, "ok: {} — {records} records in {files} relation files, parameters valid", input.facts.display()).map_err(io)?;
+            writeln!(
+                out,
+                "ok: {} — {records} records in {files} relation files, parameters valid",
+                input.facts.display()
+            )
+            .map_err(io)?;
         }
-        Command::Run { program, input, format, out: out_path } => {
+        Command::Run {
+            program,
+            input,
+            format,
+            out: out_path,
+        } => {
             let started = Instant::now();
             let p = program.resolve()?;
             let loaded = engine::load(p, &input.options())?;
@@ -191,7 +210,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Explain { program, input, subject, format, lang } => {
+        Command::Explain {
+            program,
+            input,
+            subject,
+            format,
+            lang,
+        } => {
             let p = program.resolve()?;
             let wanted = SubjectId::parse(&subject)
                 .ok_or_else(|| Failure::input("--subject", format!("expected KIND:ID (e.g. shop:S102), got `{subject}`")))?;
@@ -208,7 +233,12 @@ pub fn explain(p: &'static Program, loaded: &Loaded, wanted: &SubjectId, format:
     if !p.subject_kinds.iter().any(|(k, _)| *k == wanted.kind) {
         return Err(Failure::input(
             "--subject",
-            format!("`{}` is not a subject kind of {} (kinds: {})", wanted.kind, p.id, p.subject_kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")),
+            format!(
+                "`{}` is not a subject kind of {} (kinds: {})",
+                wanted.kind,
+                p.id,
+                p.subject_kinds.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+            ),
         ));
     }
     let eval = loaded.evaluate(p, Some(wanted))?;
@@ -217,14 +247,24 @@ pub fn explain(p: &'static Program, loaded: &Loaded, wanted: &SubjectId, format:
         let from = p.subject_kinds.iter().find(|k| k.0 == wanted.kind).map(|k| k.1).unwrap_or("");
         return Err(Failure::input(
             "--subject",
-            format!("{wanted} is not a subject of {} as of {as_of}: {} subjects come from {from} (records dated after as-of create none)", p.id, wanted.kind),
+            format!(
+                "{wanted} is not a subject of {} as of {as_of}: {} subjects come from {from} (records dated after as-of create none)",
+                p.id, wanted.kind
+            ),
         ));
     };
     let lang = match lang {
         LangArg::En => Lang::En,
         LangArg::Zh => Lang::Zh,
     };
-    let tree = Explainer { eval: &eval, facts: &loaded.facts, params: &loaded.params, as_of, lang }.tree(s);
+    let tree = Explainer {
+        eval: &eval,
+        facts: &loaded.facts,
+        params: &loaded.params,
+        as_of,
+        lang,
+    }
+    .tree(s);
     Ok(match format {
         DocFormat::Text => render_text(&tree, lang),
         DocFormat::Json => serde_json::to_string_pretty(&tree).expect("json") + "\n",
@@ -242,12 +282,23 @@ fn rules_text(p: &Program) -> String {
         s.push_str(&format!("\nsubject {kind} (from {from}):\n"));
         for c in p.clauses.iter().filter(|c| c.subject == *kind) {
             let param = c.param.map(|x| format!(" [{x}]")).unwrap_or_default();
-            s.push_str(&format!("  {:<7} {}/{}{param}\n          {}\n          {}\n", c.role.name(), p.id, c.id, c.en, c.zh));
+            s.push_str(&format!(
+                "  {:<7} {}/{}{param}\n          {}\n          {}\n",
+                c.role.name(),
+                p.id,
+                c.id,
+                c.en,
+                c.zh
+            ));
         }
     }
     s.push_str("\ninput relations:\n");
     for r in p.relations {
-        let fields: Vec<String> = r.fields.iter().map(|f| format!("{}{}: {}", f.name, if f.optional { "?" } else { "" }, f.ty.name())).collect();
+        let fields: Vec<String> = r
+            .fields
+            .iter()
+            .map(|f| format!("{}{}: {}", f.name, if f.optional { "?" } else { "" }, f.ty.name()))
+            .collect();
         s.push_str(&format!("  {} {{{}}}\n", r.name, fields.join(", ")));
     }
     s
@@ -281,4 +332,3 @@ fn rules_json(p: &Program) -> serde_json::Value {
         })).collect::<Vec<_>>(),
     })
 }
-

@@ -29,7 +29,12 @@ pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure
         Some(p) => match std::fs::read_to_string(p) {
             Ok(t) => Some((p.clone(), t)),
             Err(e) => {
-                errs.push(InputError::new(p.display().to_string(), None, None, format!("cannot read the parameter file: {e}")));
+                errs.push(InputError::new(
+                    p.display().to_string(),
+                    None,
+                    None,
+                    format!("cannot read the parameter file: {e}"),
+                ));
                 None
             }
         },
@@ -43,7 +48,11 @@ pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure
             std::fs::read_to_string(&p).ok().map(|t| (p, t))
         }
     };
-    let files: Vec<(&Path, &str)> = fact_params.iter().chain(cli_params.iter()).map(|(p, t)| (p.as_path(), t.as_str())).collect();
+    let files: Vec<(&Path, &str)> = fact_params
+        .iter()
+        .chain(cli_params.iter())
+        .map(|(p, t)| (p.as_path(), t.as_str()))
+        .collect();
     let params = Params::resolve(program.params, &files, opts.as_of.as_deref());
     match (facts, params) {
         (Ok(facts), Ok(params)) if errs.is_empty() => Ok(Loaded { facts, params }),
@@ -58,13 +67,21 @@ pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure
 impl Loaded {
     pub fn as_of(&self) -> Result<Time, Failure> {
         self.params.as_of.as_ref().map(|a| a.0).ok_or_else(|| {
-            Failure::input("--as-of", "no as-of time: give --as-of TIME or \"as_of\" in the fact set's params.json (rules about \"now\" need it)")
+            Failure::input(
+                "--as-of",
+                "no as-of time: give --as-of TIME or \"as_of\" in the fact set's params.json (rules about \"now\" need it)",
+            )
         })
     }
 
     pub fn evaluate(&self, program: &'static Program, explain: Option<&SubjectId>) -> Result<Evaluation, Failure> {
         let as_of = self.as_of()?;
-        let der = (program.evaluate)(&Input { facts: &self.facts, params: &self.params, as_of, explain });
+        let der = (program.evaluate)(&Input {
+            facts: &self.facts,
+            params: &self.params,
+            as_of,
+            explain,
+        });
         Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal)
     }
 }

@@ -13,7 +13,12 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(file: impl Into<String>, line: Option<u32>, field: Option<&str>, msg: impl Into<String>) -> Self {
-        InputError { file: file.into(), line, field: field.map(str::to_string), msg: msg.into() }
+        InputError {
+            file: file.into(),
+            line,
+            field: field.map(str::to_string),
+            msg: msg.into(),
+        }
     }
 }
 
@@ -56,7 +61,12 @@ impl fmt::Display for Failure {
                 for e in errs {
                     writeln!(f, "error: {e}")?;
                 }
-                write!(f, "{} input error{}; no result was written", errs.len(), if errs.len() == 1 { "" } else { "s" })
+                write!(
+                    f,
+                    "{} input error{}; no result was written",
+                    errs.len(),
+                    if errs.len() == 1 { "" } else { "s" }
+                )
             }
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }

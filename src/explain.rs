@@ -69,7 +69,10 @@ impl Explainer<'_> {
         let v = &self.eval.verdicts[s as usize];
         Tree {
             program: self.eval.program.id,
-            subject: SubjectJson { kind: subj.kind.clone(), id: subj.id.clone() },
+            subject: SubjectJson {
+                kind: subj.kind.clone(),
+                id: subj.id.clone(),
+            },
             verdict: v.status.name(),
             tier: v.tier,
             as_of: self.as_of.to_string(),
@@ -84,7 +87,7 @@ impl Explainer<'_> {
         let kind = &self.eval.subject(s).kind;
         let v = &self.eval.verdicts[s as usize];
         let mut out = Vec::new();
-        for meta in program.clauses.iter().filter(|m| &m.subject == kind) {
+        for meta in program.clauses.iter().filter(|m| m.subject == kind) {
             let full = format!("{}/{}", program.id, meta.id);
             let text = match self.lang {
                 Lang::En => meta.en,
@@ -150,7 +153,11 @@ impl Explainer<'_> {
         let mut ev: Vec<Evidence> = recs
             .map(|r| {
                 let (file, line) = self.facts.origin(r);
-                Evidence { file: file.to_string(), line, record: self.facts.record_json(r) }
+                Evidence {
+                    file: file.to_string(),
+                    line,
+                    record: self.facts.record_json(r),
+                }
             })
             .collect();
         ev.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

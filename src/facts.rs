@@ -49,7 +49,14 @@ impl FactSet {
         let dir_name = dir.display().to_string();
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
-            Err(e) => return Err(vec![InputError::new(dir_name, None, None, format!("cannot read the fact-set directory: {e}"))]),
+            Err(e) => {
+                return Err(vec![InputError::new(
+                    dir_name,
+                    None,
+                    None,
+                    format!("cannot read the fact-set directory: {e}"),
+                )])
+            }
         };
         let mut files: HashMap<usize, Vec<String>> = HashMap::new();
         let mut params_file = None;
@@ -95,7 +102,11 @@ impl FactSet {
         let mut syms = Interner::default();
         let mut rels = Vec::with_capacity(relations.len());
         for (i, schema) in relations.iter().enumerate() {
-            let mut data = RelData { schema, file: None, rows: Vec::new() };
+            let mut data = RelData {
+                schema,
+                file: None,
+                rows: Vec::new(),
+            };
             match files.get(&i).map(Vec::as_slice) {
                 None | Some([]) => {}
                 Some([one]) => {
@@ -111,9 +122,14 @@ impl FactSet {
             }
             rels.push(data);
         }
-        let mut facts = FactSet { dir: dir.to_path_buf(), syms, rels, params_file };
+        let mut facts = FactSet {
+            dir: dir.to_path_buf(),
+            syms,
+            rels,
+            params_file,
+        };
         for rel in &mut facts.rels {
-            dedupe_and_check_keys(rel, &mut errs);
+            dedupe_and_check_keys(rel, &facts.syms, &mut errs);
         }
         facts.check_references(&mut errs);
         if !errs.is_empty() {
@@ -134,13 +150,20 @@ impl FactSet {
     }
 
     pub fn rel_index(&self, name: &str) -> usize {
-        self.rels.iter().position(|r| r.schema.name == name).unwrap_or_else(|| panic!("no relation `{name}` in the schema"))
+        self.rels
+            .iter()
+            .position(|r| r.schema.name == name)
+            .unwrap_or_else(|| panic!("no relation `{name}` in the schema"))
     }
 
     /// The rows of a relation with their record references.
     pub fn rows<'a>(&'a self, name: &str) -> impl Iterator<Item = (Rec, &'a [Val])> + 'a {
         let i = self.rel_index(name);
-        self.rels[i].rows.iter().enumerate().map(move |(r, row)| (Rec(i as u32, r as u32), &row.vals[..]))
+        self.rels[i]
+            .rows
+            .iter()
+            .enumerate()
+            .map(move |(r, row)| (Rec(i as u32, r as u32), &row.vals[..]))
     }
 
     /// `relation.jsonl` and line of a record.
@@ -173,7 +196,11 @@ impl FactSet {
         for rel in &self.rels {
             for r in rel.schema.refs {
                 let fi = rel.schema.field_index(r.field).expect("reference field in schema");
-                let ti = self.rels.iter().position(|t| t.schema.name == r.target).expect("reference target in schema");
+                let ti = self
+                    .rels
+                    .iter()
+                    .position(|t| t.schema.name == r.target)
+                    .expect("reference target in schema");
                 let target = &self.rels[ti];
                 let tfi = target.schema.field_index(r.target_field).expect("reference target field in schema");
                 let known: HashSet<Val> = target.rows.iter().map(|row| row.vals[tfi]).collect();
@@ -185,7 +212,12 @@ impl FactSet {
                             rel.file.as_deref().unwrap_or(rel.schema.name),
                             Some(row.line),
                             Some(r.field),
-                            format!("`{}` names no record of `{}` (expected a `{}` present in {where_})", v.text(&self.syms), r.target, r.target_field),
+                            format!(
+                                "`{}` names no record of `{}` (expected a `{}` present in {where_})",
+                                v.text(&self.syms),
+                                r.target,
+                                r.target_field
+                            ),
                         ));
                     }
                 }
@@ -197,7 +229,12 @@ impl FactSet {
 fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
     if !meta.is_file() {
-        return Err(InputError::new(name, None, None, "not a regular file (expected a file of JSON records)"));
+        return Err(InputError::new(
+            name,
+            None,
+            None,
+            "not a regular file (expected a file of JSON records)",
+        ));
     }
     let bytes = std::fs::read(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
@@ -220,9 +257,14 @@ fn load_file(path: &Path, name: &str, schema: &Relation, syms: &mut Interner, ro
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<Json>(line) {
+            match serde_json::from_str::<Line>(line) {
                 Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
-                Err(e) => errs.push(InputError::new(name, Some(line_no), None, format!("not a JSON object: {}", json_err(&e)))),
+                Err(e) => errs.push(InputError::new(
+                    name,
+                    Some(line_no),
+                    None,
+                    format!("not a JSON object: {}", json_err(&e)),
+                )),
             }
         }
     } else if !text.trim().is_empty() {
@@ -231,13 +273,23 @@ fn load_file(path: &Path, name: &str, schema: &Relation, syms: &mut Interner, ro
                 for raw in items {
                     let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
                     let line_no = text[..offset].matches('\n').count() as u32 + 1;
-                    match serde_json::from_str::<Json>(raw.get()) {
+                    match serde_json::from_str::<Line>(raw.get()) {
                         Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
-                        Err(e) => errs.push(InputError::new(name, Some(line_no), None, format!("not a JSON object: {}", json_err(&e)))),
+                        Err(e) => errs.push(InputError::new(
+                            name,
+                            Some(line_no),
+                            None,
+                            format!("not a JSON object: {}", json_err(&e)),
+                        )),
                     }
                 }
             }
-            Err(e) => errs.push(InputError::new(name, Some(e.line() as u32), None, format!("not a JSON array of objects: {}", json_err(&e)))),
+            Err(e) => errs.push(InputError::new(
+                name,
+                Some(e.line() as u32),
+                None,
+                format!("not a JSON array of objects: {}", json_err(&e)),
+            )),
         }
     }
 }
@@ -251,10 +303,81 @@ fn json_err(e: &serde_json::Error) -> String {
     }
 }
 
-fn convert(v: Json, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
-    let Json::Object(obj) = v else {
-        errs.push(InputError::new(file, Some(line), None, "expected a JSON object {\"field\": value, ...}"));
-        return;
+/// One parsed line: a JSON object whose keys are unique, or another JSON value (an error for the caller to report).
+enum Line {
+    Object(Map<String, Json>),
+    Duplicate(String),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Line {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Line, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Line;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Line, A::Error> {
+                let mut m = Map::new();
+                let mut dup = None;
+                while let Some((k, v)) = a.next_entry::<String, Json>()? {
+                    if m.contains_key(&k) {
+                        dup.get_or_insert(k);
+                    } else {
+                        m.insert(k, v);
+                    }
+                }
+                Ok(dup.map(Line::Duplicate).unwrap_or(Line::Object(m)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Line, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Line::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Line, E> {
+                Ok(Line::Other)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn convert(v: Line, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+    let obj = match v {
+        Line::Object(o) => o,
+        Line::Duplicate(k) => {
+            errs.push(InputError::new(
+                file,
+                Some(line),
+                Some(&k),
+                "given twice in one record (expected each field once)",
+            ));
+            return;
+        }
+        Line::Other => {
+            errs.push(InputError::new(
+                file,
+                Some(line),
+                None,
+                "expected a JSON object {\"field\": value, ...}",
+            ));
+            return;
+        }
     };
     let before = errs.len();
     for key in obj.keys() {
@@ -263,7 +386,11 @@ fn convert(v: Json, file: &str, line: u32, schema: &Relation, syms: &mut Interne
                 file,
                 Some(line),
                 Some(key),
-                format!("unknown field (`{}` has {})", schema.name, schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "unknown field (`{}` has {})",
+                    schema.name,
+                    schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
     }
@@ -272,7 +399,12 @@ fn convert(v: Json, file: &str, line: u32, schema: &Relation, syms: &mut Interne
         let val = match obj.get(f.name) {
             None | Some(Json::Null) if f.optional => Val::Null,
             None => {
-                errs.push(InputError::new(file, Some(line), Some(f.name), format!("missing (expected {})", f.ty.describe())));
+                errs.push(InputError::new(
+                    file,
+                    Some(line),
+                    Some(f.name),
+                    format!("missing (expected {})", f.ty.describe()),
+                ));
                 Val::Null
             }
             Some(j) => match typed(f, j, syms) {
@@ -286,13 +418,24 @@ fn convert(v: Json, file: &str, line: u32, schema: &Relation, syms: &mut Interne
         vals.push(val);
     }
     if let Some((from, to)) = schema.interval {
-        let (a, b) = (vals[schema.field_index(from).expect("interval field")], vals[schema.field_index(to).expect("interval field")]);
+        let (a, b) = (
+            vals[schema.field_index(from).expect("interval field")],
+            vals[schema.field_index(to).expect("interval field")],
+        );
         if a != Val::Null && b != Val::Null && b <= a {
-            errs.push(InputError::new(file, Some(line), Some(to), format!("the interval ends before it starts (expected `{to}` after `{from}`)")));
+            errs.push(InputError::new(
+                file,
+                Some(line),
+                Some(to),
+                format!("the interval ends before it starts (expected `{to}` after `{from}`)"),
+            ));
         }
     }
     if errs.len() == before {
-        rows.push(Row { line, vals: vals.into_boxed_slice() });
+        rows.push(Row {
+            line,
+            vals: vals.into_boxed_slice(),
+        });
     }
 }
 
@@ -335,7 +478,9 @@ fn check_range(f: &Field, v: Val) -> Result<(), String> {
     match f.range {
         Range::Any => Ok(()),
         Range::NonNeg if d < Dec::ZERO => Err(format!("out of range: expected a value ≥ 0, got {d}")),
-        Range::Unit if d < Dec::ZERO || d > Dec::from_int(1).expect("one") => Err(format!("out of range: expected a fraction in [0, 1], got {d}")),
+        Range::Unit if d < Dec::ZERO || d > Dec::from_int(1).expect("one") => {
+            Err(format!("out of range: expected a fraction in [0, 1], got {d}"))
+        }
         Range::Money if d < Dec::ZERO => Err(format!("out of range: expected an amount of yuan ≥ 0, got {d}")),
         Range::Money if d.places() > 2 => Err(format!("expected yuan with at most 2 decimals, got {d}")),
         _ => Ok(()),
@@ -352,14 +497,19 @@ fn short(j: &Json) -> String {
 }
 
 /// Set semantics (identical records are one fact) and key conflicts (two different records for one key).
-fn dedupe_and_check_keys(rel: &mut RelData, errs: &mut Vec<InputError>) {
+fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
     let mut seen: HashSet<Box<[Val]>> = HashSet::with_capacity(rel.rows.len());
     rel.rows.retain(|r| seen.insert(r.vals.clone()));
     if rel.schema.key.is_empty() {
         return;
     }
-    let idx: Vec<usize> = rel.schema.key.iter().map(|k| rel.schema.field_index(k).expect("key field in schema")).collect();
+    let idx: Vec<usize> = rel
+        .schema
+        .key
+        .iter()
+        .map(|k| rel.schema.field_index(k).expect("key field in schema"))
+        .collect();
     let mut by_key: HashMap<Vec<Val>, u32> = HashMap::with_capacity(rel.rows.len());
     for row in &rel.rows {
         let key: Vec<Val> = idx.iter().map(|&i| row.vals[i]).collect();
@@ -369,8 +519,9 @@ fn dedupe_and_check_keys(rel: &mut RelData, errs: &mut Vec<InputError>) {
                 Some(row.line),
                 Some(rel.schema.key[0]),
                 format!(
-                    "conflicting records: line {first} has the same {} with different values (expected one record per {})",
+                    "conflicting records: line {first} has the same {} ({}) with different values (expected one record per {})",
                     rel.schema.key.join(" and "),
+                    key.iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", "),
                     rel.schema.key.join(", ")
                 ),
             ));

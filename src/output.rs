@@ -68,7 +68,14 @@ pub fn write(eval: &Evaluation, format: Format, w: &mut dyn Write) -> std::io::R
                     }
                 }
                 let line = |cells: &[String]| {
-                    cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = width[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
+                    cells
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| format!("{c:<w$}", w = width[i]))
+                        .collect::<Vec<_>>()
+                        .join("  ")
+                        .trim_end()
+                        .to_string()
                 };
                 writeln!(w, "{}", line(&head.map(String::from)))?;
                 for r in &rows {
@@ -107,7 +114,10 @@ fn csv_cell(c: &str) -> String {
 /// file is removed and `path` is left as it was.
 pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.zhunru-{}.tmp", std::process::id()));
     let result = (|| {
         let file = std::fs::File::create(&tmp)?;

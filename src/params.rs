@@ -60,7 +60,9 @@ impl PVal {
             PVal::List(l) => Json::Array(l.iter().cloned().map(Json::String).collect()),
             PVal::Months(l) => Json::Array(l.iter().map(|m| Json::String(m.to_string())).collect()),
             PVal::Table(rows) => Json::Array(
-                rows.iter().map(|r| Json::Object(r.iter().map(|(k, v)| (k.clone(), v.json())).collect())).collect(),
+                rows.iter()
+                    .map(|r| Json::Object(r.iter().map(|(k, v)| (k.clone(), v.json())).collect()))
+                    .collect(),
             ),
         }
     }
@@ -98,7 +100,12 @@ impl Params {
             let obj = match serde_json::from_str::<Json>(text) {
                 Ok(Json::Object(o)) => o,
                 Ok(_) => {
-                    errs.push(InputError::new(&file, Some(1), None, "expected a JSON object {\"parameter\": value, ...}"));
+                    errs.push(InputError::new(
+                        &file,
+                        Some(1),
+                        None,
+                        "expected a JSON object {\"parameter\": value, ...}",
+                    ));
                     continue;
                 }
                 Err(e) => {
@@ -121,7 +128,10 @@ impl Params {
                         &file,
                         line,
                         Some(&k),
-                        format!("unknown parameter (known: as_of, {})", specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")),
+                        format!(
+                            "unknown parameter (known: as_of, {})",
+                            specs.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                        ),
                     ));
                     continue;
                 };
@@ -145,7 +155,10 @@ impl Params {
                     "params.json",
                     None,
                     Some(s.name),
-                    format!("required parameter is missing: the policy gives no value, so give one ({})", s.ty_text()),
+                    format!(
+                        "required parameter is missing: the policy gives no value, so give one ({})",
+                        s.ty_text()
+                    ),
                 ));
             }
         }
@@ -157,7 +170,11 @@ impl Params {
     }
 
     pub fn get(&self, name: &str) -> &PVal {
-        &self.vals.get(name).unwrap_or_else(|| panic!("parameter `{name}` is not declared")).0
+        &self
+            .vals
+            .get(name)
+            .unwrap_or_else(|| panic!("parameter `{name}` is not declared"))
+            .0
     }
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.vals.get(name).map(|v| &v.1)
@@ -229,7 +246,10 @@ pub fn ty_text(ty: PTy) -> String {
         PTy::MonthList => "a list of months YYYY-MM".into(),
         PTy::Table(cols) => format!(
             "a list of rows {{{}}}",
-            cols.iter().map(|(c, t)| format!("{c}: {}", ty_text(*t))).collect::<Vec<_>>().join(", ")
+            cols.iter()
+                .map(|(c, t)| format!("{c}: {}", ty_text(*t)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         PTy::Str => "a string".into(),
     }
@@ -274,7 +294,11 @@ fn parse(ty: PTy, j: &Json) -> Result<PVal, String> {
         }
         PTy::StrList => {
             let a = j.as_array().ok_or_else(expected)?;
-            PVal::List(a.iter().map(|x| x.as_str().map(str::to_string).ok_or_else(expected)).collect::<Result<_, _>>()?)
+            PVal::List(
+                a.iter()
+                    .map(|x| x.as_str().map(str::to_string).ok_or_else(expected))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         PTy::MonthList => {
             let a = j.as_array().ok_or_else(expected)?;
@@ -289,7 +313,9 @@ fn parse(ty: PTy, j: &Json) -> Result<PVal, String> {
             let a = j.as_array().ok_or_else(expected)?;
             let mut rows = Vec::new();
             for (i, row) in a.iter().enumerate() {
-                let o = row.as_object().ok_or_else(|| format!("row {}: expected an object, got {row}", i + 1))?;
+                let o = row
+                    .as_object()
+                    .ok_or_else(|| format!("row {}: expected an object, got {row}", i + 1))?;
                 let mut out = BTreeMap::new();
                 for k in o.keys() {
                     if !cols.iter().any(|(c, _)| c == k) {
@@ -298,7 +324,10 @@ fn parse(ty: PTy, j: &Json) -> Result<PVal, String> {
                 }
                 for (c, t) in cols {
                     let v = o.get(*c).ok_or_else(|| format!("row {}: missing column `{c}`", i + 1))?;
-                    out.insert(c.to_string(), parse(*t, v).map_err(|m| format!("row {}, column `{c}`: {m}", i + 1))?);
+                    out.insert(
+                        c.to_string(),
+                        parse(*t, v).map_err(|m| format!("row {}, column `{c}`: {m}", i + 1))?,
+                    );
                 }
                 rows.push(out);
             }

@@ -121,7 +121,10 @@ impl SubjectId {
     /// `KIND:ID`, split at the first colon.
     pub fn parse(s: &str) -> Option<SubjectId> {
         let (k, i) = s.split_once(':')?;
-        (!k.is_empty() && !i.is_empty()).then(|| SubjectId { kind: k.into(), id: i.into() })
+        (!k.is_empty() && !i.is_empty()).then(|| SubjectId {
+            kind: k.into(),
+            id: i.into(),
+        })
     }
 }
 
@@ -192,12 +195,18 @@ impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {
         let next = self.list.len() as Subj;
         let list = &mut self.list;
         *self.index.entry((kind, key)).or_insert_with(|| {
-            list.push(SubjectId { kind: kind.into(), id: id() });
+            list.push(SubjectId {
+                kind: kind.into(),
+                id: id(),
+            });
             next
         })
     }
     pub fn get(&self, kind: &'static str, key: K) -> Subj {
-        *self.index.get(&(kind, key)).unwrap_or_else(|| panic!("a rule cites a {kind} that is not a subject"))
+        *self
+            .index
+            .get(&(kind, key))
+            .unwrap_or_else(|| panic!("a rule cites a {kind} that is not a subject"))
     }
     pub fn into_list(self) -> Vec<SubjectId> {
         self.list

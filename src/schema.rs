@@ -34,7 +34,12 @@ pub struct Field {
 }
 
 pub const fn field(name: &'static str, ty: Ty) -> Field {
-    Field { name, ty, optional: false, range: Range::Any }
+    Field {
+        name,
+        ty,
+        optional: false,
+        range: Range::Any,
+    }
 }
 
 impl Field {

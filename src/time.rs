@@ -127,7 +127,7 @@ impl Month {
     pub fn end(self) -> Time {
         self.last_day().end()
     }
-    pub fn add(self, n: i32) -> Month {
+    pub fn plus(self, n: i32) -> Month {
         Month(self.0 + n)
     }
 }
@@ -179,7 +179,7 @@ mod tests {
         let m = Month::parse("2021-12").unwrap();
         assert_eq!(m.to_string(), "2021-12");
         assert_eq!(m.end().to_string(), "2021-12-31T23:59:59");
-        assert_eq!(m.add(1).to_string(), "2022-01");
+        assert_eq!(m.plus(1).to_string(), "2022-01");
         assert_eq!(Month::parse("2024-02").unwrap().last_day().to_string(), "2024-02-29");
     }
 }

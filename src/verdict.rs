@@ -54,9 +54,14 @@ impl Evaluation {
         let n = der.subjects.len();
         let mut checks = vec![Vec::new(); n];
         for (i, c) in der.checks.iter().enumerate() {
-            let meta = program.clause(c.clause).ok_or_else(|| format!("rules cite an unknown clause `{}`", c.clause))?;
+            let meta = program
+                .clause(c.clause)
+                .ok_or_else(|| format!("rules cite an unknown clause `{}`", c.clause))?;
             if meta.subject != der.subjects[c.subj as usize].kind {
-                return Err(format!("clause `{}` decided for a {}", c.clause, der.subjects[c.subj as usize].kind));
+                return Err(format!(
+                    "clause `{}` decided for a {}",
+                    c.clause, der.subjects[c.subj as usize].kind
+                ));
             }
             checks[c.subj as usize].push(i);
         }
@@ -65,10 +70,20 @@ impl Evaluation {
         for (s, subject) in der.subjects.iter().enumerate() {
             let mut failed = Vec::new();
             let mut missing = Vec::new();
-            for meta in program.clauses.iter().filter(|m| m.subject == subject.kind && m.role == Role::Verdict) {
+            for meta in program
+                .clauses
+                .iter()
+                .filter(|m| m.subject == subject.kind && m.role == Role::Verdict)
+            {
                 let rows: Vec<&Check> = checks[s].iter().map(|&i| &der.checks[i]).filter(|c| c.clause == meta.id).collect();
                 if rows.len() != 1 {
-                    return Err(format!("{} rows for clause `{}` of {}:{} (expected exactly one)", rows.len(), meta.id, subject.kind, subject.id));
+                    return Err(format!(
+                        "{} rows for clause `{}` of {}:{} (expected exactly one)",
+                        rows.len(),
+                        meta.id,
+                        subject.kind,
+                        subject.id
+                    ));
                 }
                 match rows[0].outcome {
                     Outcome::Fail => failed.push(prefix(meta.id)),
@@ -84,7 +99,16 @@ impl Evaluation {
             } else {
                 Status::Admitted
             };
-            verdicts.push(Verdict { subj: s as Subj, status, tier: None, failed, missing, flags: Vec::new(), rewards: Vec::new(), fields: Vec::new() });
+            verdicts.push(Verdict {
+                subj: s as Subj,
+                status,
+                tier: None,
+                failed,
+                missing,
+                flags: Vec::new(),
+                rewards: Vec::new(),
+                fields: Vec::new(),
+            });
         }
         for &(s, tier) in &der.tiers {
             let v = &mut verdicts[s as usize];
@@ -96,7 +120,9 @@ impl Evaluation {
             }
         }
         for &(s, flag) in &der.flags {
-            let meta = program.clause(flag).ok_or_else(|| format!("rules raise an unknown flag `{flag}`"))?;
+            let meta = program
+                .clause(flag)
+                .ok_or_else(|| format!("rules raise an unknown flag `{flag}`"))?;
             let v = &mut verdicts[s as usize];
             if meta.always || v.status == Status::Admitted {
                 v.flags.push(prefix(flag));
@@ -127,9 +153,18 @@ impl Evaluation {
         let mut order: Vec<Subj> = (0..n as Subj).collect();
         order.sort_by(|&a, &b| {
             let (x, y): (&SubjectId, &SubjectId) = (&der.subjects[a as usize], &der.subjects[b as usize]);
-            x.kind.as_bytes().cmp(y.kind.as_bytes()).then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
+            x.kind
+                .as_bytes()
+                .cmp(y.kind.as_bytes())
+                .then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
         });
-        Ok(Evaluation { program, der, order, checks, verdicts })
+        Ok(Evaluation {
+            program,
+            der,
+            order,
+            checks,
+            verdicts,
+        })
     }
 
     pub fn subject(&self, s: Subj) -> &SubjectId {

@@ -15,7 +15,11 @@ fn sample() -> PathBuf {
 }
 
 fn zhunru(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zhunru")).args(args).current_dir(root()).output().expect("run zhunru")
+    Command::new(env!("CARGO_BIN_EXE_zhunru"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run zhunru")
 }
 
 fn ok(args: &[&str]) -> String {
@@ -67,7 +71,10 @@ fn run_formats() {
     let lines: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(json.as_array().unwrap(), &lines, "json is the array of the jsonl records");
     let csv = ok(&["run", DOUYIN, "--facts", f, "--format", "csv"]);
-    assert_eq!(csv.lines().next(), Some("program,kind,id,verdict,tier,failed,missing,flags,rewards"));
+    assert_eq!(
+        csv.lines().next(),
+        Some("program,kind,id,verdict,tier,failed,missing,flags,rewards")
+    );
     assert_eq!(csv.lines().count(), lines.len() + 1);
     assert!(csv.contains("douyin-nianhuo-2023,shop,S037,rejected,,douyin-nianhuo-2023/merchant.not-novice;douyin-nianhuo-2023/merchant.experience-score;douyin-nianhuo-2023/merchant.penalty-history,,,[]"));
     let table = ok(&["run", DOUYIN, "--facts", f, "--format", "table"]);
@@ -79,17 +86,38 @@ fn explain_text_and_json() {
     let facts = sample();
     let f = facts.to_str().unwrap();
     // rejected through a chain of three links, with a tie between two shortest paths
-    insta::assert_snapshot!("explain_shop_S020", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020"]));
+    insta::assert_snapshot!(
+        "explain_shop_S020",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020"])
+    );
     // several failures at once, one of them through a direct link
-    insta::assert_snapshot!("explain_shop_S037", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S037"]));
+    insta::assert_snapshot!(
+        "explain_shop_S037",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S037"])
+    );
     // undetermined: a shop known only from a registered product
-    insta::assert_snapshot!("explain_shop_S035", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S035"]));
+    insta::assert_snapshot!(
+        "explain_shop_S035",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S035"])
+    );
     // a linked shop's suspension, in Chinese
-    insta::assert_snapshot!("explain_shop_S029_zh", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S029", "--lang", "zh"]));
+    insta::assert_snapshot!(
+        "explain_shop_S029_zh",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S029", "--lang", "zh"])
+    );
     // every creator clause failing, with the lookback window and the records
-    insta::assert_snapshot!("explain_creator_C14", ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C14"]));
-    insta::assert_snapshot!("explain_shop_S020_json", ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020", "--format", "json"]));
-    insta::assert_snapshot!("explain_creator_C08_json", ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C08", "--format", "json"]));
+    insta::assert_snapshot!(
+        "explain_creator_C14",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C14"])
+    );
+    insta::assert_snapshot!(
+        "explain_shop_S020_json",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "shop:S020", "--format", "json"])
+    );
+    insta::assert_snapshot!(
+        "explain_creator_C08_json",
+        ok(&["explain", DOUYIN, "--facts", f, "--subject", "creator:C08", "--format", "json"])
+    );
 }
 
 #[test]
@@ -98,8 +126,13 @@ fn explanations_cite_real_records_and_match_verdicts() {
     let f = facts.to_str().unwrap();
     for line in ok(&["run", DOUYIN, "--facts", f]).lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let subject = format!("{}:{}", v["subject"]["kind"].as_str().unwrap(), v["subject"]["id"].as_str().unwrap());
-        let tree: serde_json::Value = serde_json::from_str(&ok(&["explain", DOUYIN, "--facts", f, "--subject", &subject, "--format", "json"])).unwrap();
+        let subject = format!(
+            "{}:{}",
+            v["subject"]["kind"].as_str().unwrap(),
+            v["subject"]["id"].as_str().unwrap()
+        );
+        let tree: serde_json::Value =
+            serde_json::from_str(&ok(&["explain", DOUYIN, "--facts", f, "--subject", &subject, "--format", "json"])).unwrap();
         assert_eq!(tree["verdict"], v["verdict"], "{subject}");
         let mut failed = Vec::new();
         let mut missing = Vec::new();
@@ -117,14 +150,29 @@ fn explanations_cite_real_records_and_match_verdicts() {
                 let text = std::fs::read_to_string(&file).unwrap();
                 let line_no = e["line"].as_u64().unwrap() as usize;
                 let cited: serde_json::Value = serde_json::from_str(text.lines().nth(line_no - 1).unwrap()).unwrap();
-                assert!(same_json(&cited, &e["record"]), "{subject} cites {}:{line_no}: {cited} vs {}", e["file"], e["record"]);
+                assert!(
+                    same_json(&cited, &e["record"]),
+                    "{subject} cites {}:{line_no}: {cited} vs {}",
+                    e["file"],
+                    e["record"]
+                );
             }
             stack.extend(n["children"].as_array().unwrap());
         }
         failed.sort();
         missing.sort();
-        let mut want_failed: Vec<String> = v["failed"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
-        let mut want_missing: Vec<String> = v["missing"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+        let mut want_failed: Vec<String> = v["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        let mut want_missing: Vec<String> = v["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
         want_failed.sort();
         want_missing.sort();
         assert_eq!(failed, want_failed, "{subject}: ✗ nodes");
@@ -137,7 +185,12 @@ fn a_rejection_through_a_link_shows_the_chain_to_the_penalty_record() {
     let facts = sample();
     let text = ok(&["explain", DOUYIN, "--facts", facts.to_str().unwrap(), "--subject", "shop:S020"]);
     let lines: Vec<&str> = text.lines().collect();
-    let at = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no `{needle}` in\n{text}"));
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in\n{text}"))
+    };
     let (a, b, c, p) = (
         at("S020 —[same legal representative]→ S021   shop_link.jsonl:1"),
         at("S021 —[same payment account]→ S022   shop_link.jsonl:2"),
@@ -194,7 +247,11 @@ fn accepted_encodings_bom_crlf_blank_lines_empty_files_and_json_arrays() {
     std::fs::write(dir.join("discount_signup.jsonl"), "").unwrap();
     std::fs::write(dir.join(".notes"), "hidden files are ignored").unwrap();
     // creator.jsonl rewritten as a JSON array
-    let creators: Vec<serde_json::Value> = std::fs::read_to_string(facts.join("creator.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let creators: Vec<serde_json::Value> = std::fs::read_to_string(facts.join("creator.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     std::fs::remove_file(dir.join("creator.jsonl")).unwrap();
     std::fs::write(dir.join("creator.json"), serde_json::to_string_pretty(&creators).unwrap()).unwrap();
     assert_eq!(want, ok(&["run", DOUYIN, "--facts", dir.to_str().unwrap()]));
@@ -210,7 +267,10 @@ fn out_is_written_whole_or_not_at_all() {
     let out = zhunru(&["run", DOUYIN, "--facts", f, "--out", target.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("subjects —"), "one-line summary on stderr");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("subjects —"),
+        "one-line summary on stderr"
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), ok(&["run", DOUYIN, "--facts", f]));
     // bad input: the previous file stays as it was and no temporary file is left
     let before = std::fs::read_to_string(&target).unwrap();
@@ -226,7 +286,10 @@ fn out_is_written_whole_or_not_at_all() {
 #[test]
 fn bad_input_corpus_exits_2_naming_file_line_and_field() {
     let mut errs = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/bad")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("tests/bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     dirs.sort();
     assert!(dirs.len() >= 20);
     for dir in dirs {
@@ -266,8 +329,17 @@ fn bad_input_corpus_exits_2_naming_file_line_and_field() {
 #[test]
 fn hostile_files_exit_2() {
     let cases: [(&str, &[u8], &str); 3] = [
-        ("merchant.jsonl", b"{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n{\"shop_id\":\"S\xff\"}\n", "merchant.jsonl:2: not UTF-8"),
-        ("merchant.jsonl", "{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n\u{feff}{\"shop_id\":\"S2\",\"kind\":\"store\",\"novice\":false}\n".as_bytes(), "merchant.jsonl:2: not a JSON object"),
+        (
+            "merchant.jsonl",
+            b"{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n{\"shop_id\":\"S\xff\"}\n",
+            "merchant.jsonl:2: not UTF-8",
+        ),
+        (
+            "merchant.jsonl",
+            "{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n\u{feff}{\"shop_id\":\"S2\",\"kind\":\"store\",\"novice\":false}\n"
+                .as_bytes(),
+            "merchant.jsonl:2: not a JSON object",
+        ),
         ("penalty.jsonl/", b"", "penalty.jsonl: not a regular file"),
     ];
     for (name, bytes, want) in cases {
@@ -304,9 +376,19 @@ fn programs_rules_and_check() {
     let programs = ok(&["programs"]);
     assert!(programs.starts_with("douyin-nianhuo-2023\t"), "{programs}");
     let rules: serde_json::Value = serde_json::from_str(&ok(&["rules", DOUYIN, "--format", "json"])).unwrap();
-    let ids: Vec<&str> = rules["clauses"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = rules["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"douyin-nianhuo-2023/merchant.penalty-history"));
-    let p = rules["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "min_experience_score").unwrap();
+    let p = rules["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "min_experience_score")
+        .unwrap();
     assert_eq!(p["default"].to_string(), "4.5");
     assert!(ok(&["rules", DOUYIN]).contains("link_closure"));
     let facts = sample();
@@ -314,7 +396,14 @@ fn programs_rules_and_check() {
     assert_eq!(zhunru(&["run", "no-such-program", "--facts", "."]).status.code(), Some(2));
     assert_eq!(zhunru(&["run", DOUYIN]).status.code(), Some(2), "--facts is required");
     let bad_params = root().join("tests/bad/unknown-param/params.json");
-    let out = zhunru(&["run", DOUYIN, "--facts", facts.to_str().unwrap(), "--params", bad_params.to_str().unwrap()]);
+    let out = zhunru(&[
+        "run",
+        DOUYIN,
+        "--facts",
+        facts.to_str().unwrap(),
+        "--params",
+        bad_params.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("params.json:3: field `min_score`: unknown parameter"));
 }

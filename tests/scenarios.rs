@@ -44,7 +44,9 @@ fn write_fact_set(dir: &Path, file: &Json, case: &Json) {
     for src in [&file["common"], &case["facts"]] {
         if let Some(o) = src.as_object() {
             for (rel, rows) in o {
-                rels.entry(rel.clone()).or_default().extend(rows.as_array().expect("rows").iter().cloned());
+                rels.entry(rel.clone())
+                    .or_default()
+                    .extend(rows.as_array().expect("rows").iter().cloned());
             }
         }
     }
@@ -83,7 +85,12 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
     let v = &eval.verdicts[s as usize];
     if let Some(verdict) = want["verdict"].as_str() {
         if verdict != v.status.name() {
-            errs.push(format!("{id}: verdict {} (failed {:?}, missing {:?}), expected {verdict}", v.status.name(), v.failed, v.missing));
+            errs.push(format!(
+                "{id}: verdict {} (failed {:?}, missing {:?}), expected {verdict}",
+                v.status.name(),
+                v.failed,
+                v.missing
+            ));
         }
     }
     for (key, got) in [("failed", &v.failed), ("missing", &v.missing), ("flags", &v.flags)] {
@@ -102,7 +109,11 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
     }
     if let Some(m) = want["clauses"].as_object() {
         for (clause, outcome) in m {
-            let got: Vec<&str> = eval.check_rows(s).filter(|c| c.clause == clause).map(|c| c.outcome.name()).collect();
+            let got: Vec<&str> = eval
+                .check_rows(s)
+                .filter(|c| c.clause == clause)
+                .map(|c| c.outcome.name())
+                .collect();
             if got != [outcome.as_str().expect("outcome")] {
                 errs.push(format!("{id}: {clause} outcome {got:?}, expected {outcome}"));
             }
@@ -110,7 +121,11 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
     }
     if let Some(m) = want["observed"].as_object() {
         for (clause, value) in m {
-            let got: Vec<Json> = eval.check_rows(s).filter(|c| c.clause == clause).map(|c| c.observed.json(syms)).collect();
+            let got: Vec<Json> = eval
+                .check_rows(s)
+                .filter(|c| c.clause == clause)
+                .map(|c| c.observed.json(syms))
+                .collect();
             if got.len() != 1 || !same_value(&got[0], value) {
                 errs.push(format!("{id}: {clause} observed {got:?}, expected {value}"));
             }
@@ -128,10 +143,18 @@ fn scenarios_give_the_expected_verdicts() {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         for (i, case) in file["cases"].as_array().expect("cases").iter().enumerate() {
             count += 1;
-            let name = format!("{}#{} {}", path.file_name().unwrap().to_string_lossy(), i + 1, case["name"].as_str().unwrap_or(""));
+            let name = format!(
+                "{}#{} {}",
+                path.file_name().unwrap().to_string_lossy(),
+                i + 1,
+                case["name"].as_str().unwrap_or("")
+            );
             let dir = scratch(&format!("{stem}-{i}"));
             write_fact_set(&dir, &file, case);
-            let opts = Options { facts: dir.clone(), ..Options::default() };
+            let opts = Options {
+                facts: dir.clone(),
+                ..Options::default()
+            };
             let result = engine::load(program, &opts).and_then(|l| l.evaluate(program, None).map(|e| (l, e)));
             match result {
                 Err(f) => errs.push(format!("{name}: {f}")),
@@ -148,7 +171,12 @@ fn scenarios_give_the_expected_verdicts() {
         }
     }
     assert!(count > 0, "no scenario ran");
-    assert!(errs.is_empty(), "{} mismatches in {count} scenarios:\n{}", errs.len(), errs.join("\n"));
+    assert!(
+        errs.is_empty(),
+        "{} mismatches in {count} scenarios:\n{}",
+        errs.len(),
+        errs.join("\n")
+    );
 }
 
 /// Every verdict clause of every program has a scenario where it passes and one where it fails.
