@@ -1,12 +1,12 @@
-//! 抖音 2023 好物年货节 — admission of shops (商家) and creators (创作者).
-//! Policy: policies/douyin-nianhuo-2023.md §2.2.1 商家准入要求, §2.2.3 创作者准入要求; catalogue section 1.
+//! 抖音 2023 好物年货节 — admission of shops (商家), products (活动商品), creators (创作者) and price protection of
+//! orders (价格保护). Policy: policies/douyin-nianhuo-2023.md §2.2; catalogue section 1.
 //! Each group of rules below carries the clause id it decides; the same rules emit the rows that explain it.
 
 use crate::facts::Rec;
 use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
-use crate::program::{ClauseMeta, Derivation, Detail, Input, Message, Outcome, Program, Role, Subjects};
+use crate::program::{clause, Check, ClauseMeta, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
 use crate::schema::{field, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
@@ -20,7 +20,9 @@ pub static PROGRAM: Program = Program {
     title_zh: "抖音 2023 好物年货节 — 准入",
     subject_kinds: &[
         ("shop", "`merchant`, `experience_score`, and the shops of registered products"),
+        ("product", "products with a `registration` at or before as-of"),
         ("creator", "`creator`, `creator_deduction`, `creator_violation`"),
+        ("order", "`order`s of product subjects"),
     ],
     relations: RELATIONS,
     params: PARAMS,
@@ -30,112 +32,281 @@ pub static PROGRAM: Program = Program {
 };
 
 const SHOP: &str = "shop";
+const PRODUCT: &str = "product";
 const CREATOR: &str = "creator";
+const ORDER: &str = "order";
+
+const ADMITTED: &str = "admitted";
+const REJECTED: &str = "rejected";
+const UNDETERMINED: &str = "undetermined";
 
 const NOT_NOVICE: &str = "merchant.not-novice";
 const EXPERIENCE_SCORE: &str = "merchant.experience-score";
 const PENALTY_HISTORY: &str = "merchant.penalty-history";
 const NOT_SUSPENDED: &str = "merchant.not-suspended";
 const NOT_RESTRICTED: &str = "merchant.not-restricted";
+const MERCHANT_ADMITTED: &str = "product.merchant-admitted";
+const REGISTERED: &str = "product.registered";
+const RETURN_RATE: &str = "product.return-rate";
+const BAD_REVIEW_RATE: &str = "product.bad-review-rate";
+const COMPLAINT_RATE: &str = "product.complaint-rate";
+const PRICE_CONDUCT: &str = "product.price-conduct";
+const DISCOUNT_WITHDRAWN: &str = "product.discount-withdrawn";
+const CHECK_PRICE: &str = "product.check-price";
+const RECOMMENDED_PRICE: &str = "product.recommended-price";
+const CHECK_PRICE_UNAVAILABLE: &str = "product.check-price-unavailable";
+const PRE_ACTIVITY_ORDERS: &str = "product.pre-activity-orders";
+const DISCOUNT_APPLIES: &str = "discount.applies";
 const REPUTATION: &str = "creator.reputation";
 const OFFSITE_DIVERSION: &str = "creator.offsite-diversion";
 const FALSE_ADVERTISING: &str = "creator.false-advertising";
 const PROHIBITED_SHARE: &str = "creator.prohibited-share";
+const PRODUCT_ADMITTED: &str = "price-protection.product-admitted";
+const PROTECTION_ENABLED: &str = "price-protection.enabled";
+const PAID_IN_ACTIVITY: &str = "price-protection.paid-in-activity";
+const CLAIM: &str = "price-protection.claim";
+
+const TIER_BASIC: &str = "basic";
+const TIER_RESOURCE_SUPPORT: &str = "resource-support";
+const TIER_TRAFFIC_BOOST: &str = "traffic-boost";
 
 /// The three clauses about 店铺及其关联店铺: one linked group serves them all.
 const GROUP_CLAUSES: [&str; 3] = [PENALTY_HISTORY, NOT_SUSPENDED, NOT_RESTRICTED];
+/// The three 近30天 rates, each against its category threshold.
+const RATE_CLAUSES: [&str; 3] = [RETURN_RATE, BAD_REVIEW_RATE, COMPLAINT_RATE];
+
+use Role::{Flag, Reward as RewardRole, Tier, Verdict};
 
 const CLAUSES: &[ClauseMeta] = &[
-    ClauseMeta {
-        id: NOT_NOVICE,
-        subject: SHOP,
-        role: Role::Verdict,
-        param: None,
-        op: "=",
-        en: "in the novice period (新手期, merchant.novice)",
-        zh: "是否处于新手期(须为否)",
-        always: false,
-    },
-    ClauseMeta {
-        id: EXPERIENCE_SCORE,
-        subject: SHOP,
-        role: Role::Verdict,
-        param: Some("min_experience_score"),
-        op: "≥",
-        en: "latest merchant experience score at as-of",
-        zh: "商家体验分(截至评估时点的最新一次)",
-        always: false,
-    },
-    ClauseMeta {
-        id: PENALTY_HISTORY,
-        subject: SHOP,
-        role: Role::Verdict,
-        param: Some("banned_penalty_kinds"),
-        op: "=",
-        en: "penalties of a banned kind (counterfeit, confusing info, improper gain), ever, on the shop or a linked shop",
-        zh: "店铺及其关联店铺因出售假冒商品、发布混淆信息、不当获利等被处罚的历史记录数",
-        always: false,
-    },
-    ClauseMeta {
-        id: NOT_SUSPENDED,
-        subject: SHOP,
-        role: Role::Verdict,
-        param: None,
-        op: "=",
-        en: "suspensions (停业) in force at as-of on the shop or a linked shop",
-        zh: "店铺及其关联店铺在评估时点因处罚处于停业期的记录数",
-        always: false,
-    },
-    ClauseMeta {
-        id: NOT_RESTRICTED,
-        subject: SHOP,
-        role: Role::Verdict,
-        param: None,
-        op: "=",
-        en: "marketing restrictions in force at as-of on the shop or a linked shop",
-        zh: "店铺及其关联店铺在评估时点处于限制参与营销活动状态的记录数",
-        always: false,
-    },
-    ClauseMeta {
-        id: REPUTATION,
-        subject: CREATOR,
-        role: Role::Verdict,
-        param: Some("min_creator_reputation"),
-        op: "≥",
-        en: "creator reputation score (口碑分)",
-        zh: "创作者口碑分",
-        always: false,
-    },
-    ClauseMeta {
-        id: OFFSITE_DIVERSION,
-        subject: CREATOR,
-        role: Role::Verdict,
-        param: Some("creator_lookback_days"),
-        op: "=",
-        en: "off-site diversion deductions in the lookback window",
-        zh: "近60天站外引流违规扣分次数",
-        always: false,
-    },
-    ClauseMeta {
-        id: FALSE_ADVERTISING,
-        subject: CREATOR,
-        role: Role::Verdict,
-        param: Some("max_false_advertising_points"),
-        op: "≤",
-        en: "false-advertising points deducted in the lookback window",
-        zh: "近60天虚假宣传扣分合计",
-        always: false,
-    },
-    ClauseMeta {
-        id: PROHIBITED_SHARE,
-        subject: CREATOR,
-        role: Role::Verdict,
-        param: Some("creator_lookback_days"),
-        op: "=",
-        en: "shares of prohibited goods in the lookback window",
-        zh: "近60天分享违禁商品的违规次数",
-        always: false,
-    },
+    // 2.2.1 商家准入要求
+    clause(
+        NOT_NOVICE,
+        SHOP,
+        Verdict,
+        None,
+        "=",
+        "in the novice period (新手期, merchant.novice)",
+        "是否处于新手期(须为否)",
+    ),
+    clause(
+        EXPERIENCE_SCORE,
+        SHOP,
+        Verdict,
+        Some("min_experience_score"),
+        "≥",
+        "latest merchant experience score at as-of",
+        "商家体验分(截至评估时点的最新一次)",
+    ),
+    clause(
+        PENALTY_HISTORY,
+        SHOP,
+        Verdict,
+        Some("banned_penalty_kinds"),
+        "=",
+        "penalties of a banned kind (counterfeit, confusing info, improper gain), ever, on the shop or a linked shop",
+        "店铺及其关联店铺因出售假冒商品、发布混淆信息、不当获利等被处罚的历史记录数",
+    ),
+    clause(
+        NOT_SUSPENDED,
+        SHOP,
+        Verdict,
+        None,
+        "=",
+        "suspensions (停业) in force at as-of on the shop or a linked shop",
+        "店铺及其关联店铺在评估时点因处罚处于停业期的记录数",
+    ),
+    clause(
+        NOT_RESTRICTED,
+        SHOP,
+        Verdict,
+        None,
+        "=",
+        "marketing restrictions in force at as-of on the shop or a linked shop",
+        "店铺及其关联店铺在评估时点处于限制参与营销活动状态的记录数",
+    ),
+    // 2.2.2 商品准入要求
+    clause(
+        MERCHANT_ADMITTED,
+        PRODUCT,
+        Verdict,
+        None,
+        "=",
+        "verdict of the product's shop",
+        "商品所属店铺的准入结论",
+    ),
+    clause(
+        REGISTERED,
+        PRODUCT,
+        Verdict,
+        Some("registration_start..registration_end"),
+        "∈",
+        "time of the latest registration (报名, adjustments included) at or before as-of",
+        "最新一次报名(含调价)的时间",
+    ),
+    clause(
+        RETURN_RATE,
+        PRODUCT,
+        Verdict,
+        None,
+        "≤",
+        "近30天 return rate (品退率) against the category threshold",
+        "近30天商品品退率 ≤ 所属类目门槛",
+    ),
+    clause(
+        BAD_REVIEW_RATE,
+        PRODUCT,
+        Verdict,
+        None,
+        "≤",
+        "近30天 bad-review rate (订单差评率) against the category threshold",
+        "近30天商品订单差评率 ≤ 所属类目门槛",
+    ),
+    clause(
+        COMPLAINT_RATE,
+        PRODUCT,
+        Verdict,
+        None,
+        "≤",
+        "近30天 complaint rate (投诉率) against the category threshold",
+        "近30天商品投诉率 ≤ 所属类目门槛",
+    ),
+    clause(
+        PRICE_CONDUCT,
+        PRODUCT,
+        Verdict,
+        None,
+        "=",
+        "price misconduct records (虚构原价, 先涨后降, ...)",
+        "价格违规记录数(虚构原价、先涨后降等)",
+    ),
+    clause(
+        DISCOUNT_WITHDRAWN,
+        PRODUCT,
+        Verdict,
+        None,
+        "=",
+        "withdrawals from 跨店每满减 strictly before the latest registration",
+        "在最新一次报名之前取消跨店每满减报名的记录数",
+    ),
+    clause(
+        CHECK_PRICE,
+        PRODUCT,
+        Tier,
+        Some("price_check_start..price_check_end"),
+        "≤",
+        "declared price against the activity check price (活动校验价): resource-support when not above it",
+        "报名价 ≤ 活动校验价 → 资源支持",
+    ),
+    clause(
+        RECOMMENDED_PRICE,
+        PRODUCT,
+        Tier,
+        None,
+        "≤",
+        "declared price against the recommended price (推荐报名价): traffic-boost when not above it",
+        "报名价 ≤ 推荐报名价 → 流量加持",
+    ),
+    clause(
+        CHECK_PRICE_UNAVAILABLE,
+        PRODUCT,
+        Flag,
+        None,
+        "",
+        "no page price meets the check window: tier basic, decided at review",
+        "活动校验价不可用(校验期内无页面标价):以审核结果为准",
+    ),
+    clause(
+        PRE_ACTIVITY_ORDERS,
+        PRODUCT,
+        Flag,
+        Some("activity_start"),
+        "",
+        "no order before the activity starts: resource support at risk",
+        "活动开始前无订单:可能无法享受平台资源支持",
+    ),
+    clause(
+        DISCOUNT_APPLIES,
+        PRODUCT,
+        Flag,
+        None,
+        "",
+        "跨店每满减 applies: the shop signed up, the category supports it, the product was not withdrawn",
+        "适用跨店每满减:店铺已报名、类目支持、商品未取消报名",
+    ),
+    // 2.2.3 创作者准入要求
+    clause(
+        REPUTATION,
+        CREATOR,
+        Verdict,
+        Some("min_creator_reputation"),
+        "≥",
+        "creator reputation score (口碑分)",
+        "创作者口碑分",
+    ),
+    clause(
+        OFFSITE_DIVERSION,
+        CREATOR,
+        Verdict,
+        Some("creator_lookback_days"),
+        "=",
+        "off-site diversion deductions in the lookback window",
+        "近60天站外引流违规扣分次数",
+    ),
+    clause(
+        FALSE_ADVERTISING,
+        CREATOR,
+        Verdict,
+        Some("max_false_advertising_points"),
+        "≤",
+        "false-advertising points deducted in the lookback window",
+        "近60天虚假宣传扣分合计",
+    ),
+    clause(
+        PROHIBITED_SHARE,
+        CREATOR,
+        Verdict,
+        Some("creator_lookback_days"),
+        "=",
+        "shares of prohibited goods in the lookback window",
+        "近60天分享违禁商品的违规次数",
+    ),
+    // 2.2.4 服务要求 — 价格保护
+    clause(
+        PRODUCT_ADMITTED,
+        ORDER,
+        Verdict,
+        None,
+        "=",
+        "verdict of the order's product",
+        "订单商品的准入结论",
+    ),
+    clause(
+        PROTECTION_ENABLED,
+        ORDER,
+        Verdict,
+        Some("price_protection_excluded_kinds"),
+        "∉",
+        "merchant kind and category kind outside the excluded kinds (全球购, 虚拟, 二手)",
+        "商家类型与类目类型不属于价保除外类型(全球购、虚拟、二手等)",
+    ),
+    clause(
+        PAID_IN_ACTIVITY,
+        ORDER,
+        Verdict,
+        Some("activity_start..activity_end"),
+        "∈",
+        "payment time inside the activity",
+        "支付时间在活动期内",
+    ),
+    clause(
+        CLAIM,
+        ORDER,
+        RewardRole,
+        Some("price_protection_end"),
+        "",
+        "price difference: paid price minus the lowest page price in force after payment, up to the end of protection",
+        "价保补差:支付价减去支付后至价保结束期间生效的最低页面标价",
+    ),
 ];
 
 const MESSAGES: &[Message] = &[
@@ -155,6 +326,21 @@ const MESSAGES: &[Message] = &[
         zh: "{0} 没有 `creator` 记录",
     },
     Message {
+        key: "no-metric",
+        en: "no `product_metric` reading for {0} dated at or before as-of",
+        zh: "{0} 没有评估时点及之前的 `product_metric` 读数",
+    },
+    Message {
+        key: "no-threshold",
+        en: "no `category_threshold` for category {0}",
+        zh: "类目 {0} 没有 `category_threshold`",
+    },
+    Message {
+        key: "shop-not-admitted",
+        en: "the shop {0} is {1}",
+        zh: "店铺 {0} 的结论为 {1}",
+    },
+    Message {
         key: "group-self",
         en: "the shop {0} itself",
         zh: "店铺 {0} 本身",
@@ -170,14 +356,44 @@ const MESSAGES: &[Message] = &[
         zh: "{0} —[{1}]→ {2}",
     },
     Message {
-        key: "link-closure",
-        en: "linked shops: {0} (link_closure = {1})",
-        zh: "关联店铺范围:{0}(link_closure = {1})",
-    },
-    Message {
         key: "lookback",
         en: "lookback window {0} … {1} ({2} days, creator_lookback_days)",
         zh: "回溯窗口 {0} … {1}(共 {2} 天,creator_lookback_days)",
+    },
+    Message {
+        key: "check-price",
+        en: "check price {0}: the lowest page price in force at some moment of {1} over the products of shop {2} with sku_key {3}",
+        zh: "活动校验价 {0}:店铺 {2} 内 sku_key 为 {3} 的商品在 {1} 内已生效或将生效的最低页面标价",
+    },
+    Message {
+        key: "check-price-candidates",
+        en: "{0} page price record(s) meet the check window",
+        zh: "校验期内共有 {0} 条页面标价记录",
+    },
+    Message {
+        key: "no-check-price",
+        en: "no page price of shop {0}, sku_key {1} meets {2}",
+        zh: "店铺 {0} sku_key {1} 在 {2} 内没有页面标价",
+    },
+    Message {
+        key: "no-recommended",
+        en: "no recommended price: the tier stays resource-support",
+        zh: "无推荐报名价:保持资源支持档",
+    },
+    Message {
+        key: "product-kinds",
+        en: "merchant kind {0}, category {1} of kind {2}",
+        zh: "商家类型 {0},类目 {1}(类型 {2})",
+    },
+    Message {
+        key: "claim",
+        en: "paid {0} at {1}; lowest page price in force after payment until {2}: {3}",
+        zh: "{1} 以 {0} 支付;支付后至 {2} 生效的最低页面标价:{3}",
+    },
+    Message {
+        key: "no-lower-price",
+        en: "no page price below the paid price {0} after payment",
+        zh: "支付后没有低于支付价 {0} 的页面标价",
     },
 ];
 
@@ -521,6 +737,22 @@ fn dec_sum<'a>(inp: impl Iterator<Item = (&'a Dec,)>) -> impl Iterator<Item = De
     std::iter::once(inp.map(|t| *t.0).sum::<Dec>())
 }
 
+/// A clause that carries another subject's verdict: admitted passes, rejected fails, undetermined lacks evidence.
+fn carried(verdict: &str) -> Outcome {
+    match verdict {
+        ADMITTED => Outcome::Pass,
+        REJECTED => Outcome::Fail,
+        _ => Outcome::Missing,
+    }
+}
+
+const NO_ARGS: [Val; 4] = [Val::Null; 4];
+
+/// Arguments of a note: the first, the rest empty.
+fn arg(v: Val) -> [Val; 4] {
+    [v, Val::Null, Val::Null, Val::Null]
+}
+
 fn evaluate(input: &Input) -> Derivation {
     let facts = input.facts;
     let p = input.params;
@@ -529,18 +761,27 @@ fn evaluate(input: &Input) -> Derivation {
     let sym = |s: &str| facts.sym(s);
 
     // Parameters, named as in the catalogue.
+    let registration_start = p.time("registration_start");
+    let registration_end = p.time("registration_end");
+    let activity_start = p.time("activity_start");
+    let activity_end = p.time("activity_end");
+    let price_check_start = p.time("price_check_start");
+    let price_check_end = p.time("price_check_end");
+    let price_protection_end = p.time("price_protection_end");
     let min_experience_score = p.dec("min_experience_score");
     let banned_penalty_kinds: HashSet<Sym> = p.list("banned_penalty_kinds").iter().filter_map(|k| sym(k)).collect();
     let transitive = p.str("link_closure") == "transitive";
     let min_creator_reputation = p.dec("min_creator_reputation");
     let creator_lookback_days = p.int("creator_lookback_days");
     let max_false_advertising_points = p.dec("max_false_advertising_points");
+    let excluded_kinds: HashSet<Sym> = p.list("price_protection_excluded_kinds").iter().filter_map(|k| sym(k)).collect();
     // Lookbacks: as_of_date − (N − 1) ≤ date ≤ as_of_date.
     let lookback_start = as_of_date.add_days(1 - creator_lookback_days as i32);
     let in_lookback = |d: Date| lookback_start <= d && d <= as_of_date;
     let offsite_diversion = sym("offsite_diversion");
     let false_advertising = sym("false_advertising");
     let prohibited_share = sym("prohibited_share");
+    let check_window = Val::Span(price_check_start, price_check_end);
 
     // Input relations, one tuple per record, each carrying its record reference.
     let merchant_in: Vec<_> = facts
@@ -567,8 +808,41 @@ fn evaluate(input: &Input) -> Derivation {
         .rows("marketing_restriction")
         .map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r))
         .collect();
-    let product_in: Vec<_> = facts.rows("product").map(|(r, v)| (v[0].sym(), v[1].sym(), r)).collect();
-    let registration_in: Vec<_> = facts.rows("registration").map(|(r, v)| (v[0].sym(), v[2].time(), r)).collect();
+    let category_in: Vec<_> = facts
+        .rows("category")
+        .map(|(r, v)| (v[0].sym(), v[2].sym(), v[3].bool(), r))
+        .collect();
+    let threshold_in: Vec<_> = facts
+        .rows("category_threshold")
+        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].dec(), v[3].dec(), r))
+        .collect();
+    let product_in: Vec<_> = facts
+        .rows("product")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), v[3].sym(), r))
+        .collect();
+    let metric_in: Vec<_> = facts
+        .rows("product_metric")
+        .map(|(r, v)| (v[0].sym(), v[1].date(), v[2].dec(), v[3].dec(), v[4].dec(), r))
+        .collect();
+    let page_price_in: Vec<_> = facts
+        .rows("page_price")
+        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].time(), v[3].opt_time(), r))
+        .collect();
+    let registration_in: Vec<_> = facts
+        .rows("registration")
+        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].time(), r))
+        .collect();
+    let recommended_in: Vec<_> = facts.rows("recommended_price").map(|(r, v)| (v[0].sym(), v[1].dec(), r)).collect();
+    let misconduct_in: Vec<_> = facts.rows("price_misconduct").map(|(r, v)| (v[0].sym(), v[2].time(), r)).collect();
+    let order_in: Vec<_> = facts
+        .rows("order")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].time(), v[3].dec(), r))
+        .collect();
+    let signup_in: Vec<_> = facts.rows("discount_signup").map(|(r, v)| (v[0].sym(), v[1].time(), r)).collect();
+    let withdrawal_in: Vec<_> = facts
+        .rows("discount_withdrawal")
+        .map(|(r, v)| (v[0].sym(), v[1].time(), r))
+        .collect();
     let creator_in: Vec<_> = facts.rows("creator").map(|(r, v)| (v[0].sym(), v[1].dec(), r)).collect();
     let creator_deduction_in: Vec<_> = facts
         .rows("creator_deduction")
@@ -578,16 +852,27 @@ fn evaluate(input: &Input) -> Derivation {
         .rows("creator_violation")
         .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].date(), r))
         .collect();
-    let wanted = |kind: &str| -> Vec<(Sym,)> {
-        input
-            .explain
-            .filter(|s| s.kind == kind)
-            .and_then(|s| sym(&s.id))
-            .map(|s| vec![(s,)])
-            .unwrap_or_default()
-    };
-    let wanted_shop_in = wanted(SHOP);
-    let wanted_creator_in = wanted(CREATOR);
+
+    // The subject being explained, and the subjects its tree nests (an order's product, a product's shop): rules
+    // that only build evidence trees run for these alone.
+    let (mut wanted_shop_in, mut wanted_product_in, mut wanted_creator_in) = (vec![], vec![], vec![]);
+    if let Some((kind, id)) = input.explain.and_then(|s| sym(&s.id).map(|id| (s.kind.as_str(), id))) {
+        let product_of_order = || order_in.iter().find(|o| o.0 == id).map(|o| o.1);
+        let product = match kind {
+            ORDER => product_of_order(),
+            PRODUCT => Some(id),
+            _ => None,
+        };
+        let shop = match kind {
+            SHOP => Some(id),
+            _ => product.and_then(|p| product_in.iter().find(|r| r.0 == p).map(|r| r.1)),
+        };
+        wanted_product_in.extend(product.map(|x| (x,)));
+        wanted_shop_in.extend(shop.map(|x| (x,)));
+        if kind == CREATOR {
+            wanted_creator_in.push((id,));
+        }
+    }
 
     let res = ascent_run! {
         relation merchant(Sym, Sym, bool, Rec) = merchant_in;                  // shop_id, kind, novice
@@ -596,41 +881,68 @@ fn evaluate(input: &Input) -> Derivation {
         relation penalty(Sym, Sym, Date, Rec) = penalty_in;                    // shop_id, kind, date
         relation suspension(Sym, Time, Option<Time>, Rec) = suspension_in;     // shop_id, start, end
         relation marketing_restriction(Sym, Time, Option<Time>, Rec) = restriction_in;
-        relation product(Sym, Sym, Rec) = product_in;                          // product_id, shop_id
-        relation registration(Sym, Time, Rec) = registration_in;               // product_id, time
+        relation category(Sym, Sym, bool, Rec) = category_in;                  // category_id, kind, cross_store_discount
+        relation category_threshold(Sym, Dec, Dec, Dec, Rec) = threshold_in;   // category_id, maxima of the three rates
+        relation product(Sym, Sym, Sym, Sym, Rec) = product_in;                // product_id, shop_id, sku_key, category_id
+        relation product_metric(Sym, Date, Dec, Dec, Dec, Rec) = metric_in;    // product_id, date, the three rates
+        relation page_price(Sym, Dec, Time, Option<Time>, Rec) = page_price_in; // product_id, price, from, to
+        relation registration(Sym, Dec, Time, Rec) = registration_in;          // product_id, price, time
+        relation recommended_price(Sym, Dec, Rec) = recommended_in;            // product_id, price
+        relation price_misconduct(Sym, Time, Rec) = misconduct_in;             // product_id, time
+        relation order(Sym, Sym, Time, Dec, Rec) = order_in;                   // order_id, product_id, time, price
+        relation discount_signup(Sym, Time, Rec) = signup_in;                  // shop_id, time
+        relation discount_withdrawal(Sym, Time, Rec) = withdrawal_in;          // product_id, time
         relation creator(Sym, Dec, Rec) = creator_in;                          // creator_id, reputation
         relation creator_deduction(Sym, Sym, Dec, Date, Rec) = creator_deduction_in; // creator_id, kind, points, date
         relation creator_violation(Sym, Sym, Date, Rec) = creator_violation_in;      // creator_id, kind, date
-        // The subject being explained: rules that only build its evidence tree run for it alone.
         relation wanted_shop(Sym) = wanted_shop_in;
+        relation wanted_product(Sym) = wanted_product_in;
         relation wanted_creator(Sym) = wanted_creator_in;
 
+        // What the rules decide, per subject kind: (subject, clause, outcome, observed, required).
         relation shop(Sym);
-        relation creator_subject(Sym);
         relation product_subject(Sym);
-        relation check(&'static str, Sym, &'static str, Outcome, Val, Val);   // kind, subject, clause, outcome, observed, required
-        relation cite(&'static str, Sym, &'static str, Rec);                 // records behind an outcome
-        relation missing_why(&'static str, Sym, &'static str, &'static str); // the evidence a missing outcome lacks
+        relation creator_subject(Sym);
+        relation order_subject(Sym);
+        relation shop_check(Sym, &'static str, Outcome, Val, Val);
+        relation product_check(Sym, &'static str, Outcome, Val, Val);
+        relation creator_check(Sym, &'static str, Outcome, Val, Val);
+        relation order_check(Sym, &'static str, Outcome, Val, Val);
+        relation tier_check(&'static str, Sym, &'static str, Outcome, Val, Val);
+        relation tier(&'static str, Sym, &'static str);
+        relation flag(&'static str, Sym, &'static str);
+        relation claim(Sym, Dec, Dec);                                         // order, amount, lowest later price
+        // Why each outcome is what it is: records, notes (message key and arguments), nested subjects.
+        relation cite(&'static str, Sym, &'static str, Rec);
+        relation note(&'static str, Sym, &'static str, &'static str, [Val; 4]);
+        relation nest(&'static str, Sym, &'static str, &'static str, Sym);
 
-        // ---- Subjects: shop ← merchant, experience_score, the shops of product subjects;
-        //      product ← products with a registration; creator ← creator, creator_deduction, creator_violation.
-        //      A record dated after as-of creates no subject.
-        product_subject(p) <-- registration(p, t, _), if *t <= as_of;
+        // ---- Subjects. A record dated after as-of creates none.
+        //      shop ← merchant, experience_score, the shops of product subjects; product ← products with a
+        //      registration; creator ← creator, creator_deduction, creator_violation; order ← orders of product subjects.
+        relation registration_known(Sym, Dec, Time, Rec);
+        relation order_known(Sym, Sym, Time, Dec, Rec);
+        registration_known(p, price, t, r) <-- registration(p, price, t, r), if *t <= as_of;
+        order_known(o, p, t, price, r) <-- order(o, p, t, price, r), if *t <= as_of;
+        product_subject(p) <-- registration_known(p, _, _, _);
         shop(s) <-- merchant(s, _, _, _);
         shop(s) <-- experience_score(s, _, d, _), if *d <= as_of_date;
-        shop(s) <-- product_subject(p), product(p, s, _);
+        shop(s) <-- product_subject(p), product(p, s, _, _, _);
         creator_subject(c) <-- creator(c, _, _);
         creator_subject(c) <-- creator_deduction(c, _, _, d, _), if *d <= as_of_date;
         creator_subject(c) <-- creator_violation(c, _, d, _), if *d <= as_of_date;
+        order_subject(o) <-- order_known(o, p, _, _, _), product_subject(p);
+
+        // ==== 2.2.1 商家准入要求 (shop) ====
 
         // ---- merchant.not-novice — 非新手期商家. No merchant record → missing.
         relation has_merchant(Sym);
         has_merchant(s) <-- merchant(s, _, _, _);
-        check(SHOP, s, NOT_NOVICE, Outcome::of(!*novice), Val::Bool(*novice), Val::Bool(false)),
+        shop_check(s, NOT_NOVICE, Outcome::of(!*novice), Val::Bool(*novice), Val::Bool(false)),
         cite(SHOP, s, NOT_NOVICE, r) <--
             shop(s), merchant(s, _, novice, r);
-        check(SHOP, s, NOT_NOVICE, Outcome::Missing, Val::Null, Val::Bool(false)),
-        missing_why(SHOP, s, NOT_NOVICE, "no-merchant") <--
+        shop_check(s, NOT_NOVICE, Outcome::Missing, Val::Null, Val::Bool(false)),
+        note(SHOP, s, NOT_NOVICE, "no-merchant", arg(Val::Str(*s))) <--
             shop(s), !has_merchant(s);
 
         // ---- merchant.experience-score — 商家体验分 ≥ min_experience_score; the latest reading at or before
@@ -641,11 +953,11 @@ fn evaluate(input: &Input) -> Derivation {
         score_known(s, v, d, r) <-- experience_score(s, v, d, r), if *d <= as_of_date;
         has_score(s) <-- score_known(s, _, _, _);
         latest_score_date(s, latest) <-- shop(s), agg latest = max(d) in score_known(s, _, d, _);
-        check(SHOP, s, EXPERIENCE_SCORE, Outcome::of(*v >= min_experience_score), Val::Dec(*v), Val::Dec(min_experience_score)),
+        shop_check(s, EXPERIENCE_SCORE, Outcome::of(*v >= min_experience_score), Val::Dec(*v), Val::Dec(min_experience_score)),
         cite(SHOP, s, EXPERIENCE_SCORE, r) <--
             latest_score_date(s, d), score_known(s, v, d, r);
-        check(SHOP, s, EXPERIENCE_SCORE, Outcome::Missing, Val::Null, Val::Dec(min_experience_score)),
-        missing_why(SHOP, s, EXPERIENCE_SCORE, "no-score") <--
+        shop_check(s, EXPERIENCE_SCORE, Outcome::Missing, Val::Null, Val::Dec(min_experience_score)),
+        note(SHOP, s, EXPERIENCE_SCORE, "no-score", arg(Val::Str(*s))) <--
             shop(s), !has_score(s);
 
         // ---- 店铺及其关联店铺: links are undirected, self-links ignored. What counts against a shop's linked group:
@@ -682,7 +994,7 @@ fn evaluate(input: &Input) -> Derivation {
         direct_offence(s, clause, r) <-- if !transitive, shop(s), link(s, t, _), offence(t, clause, r);
         group_count(s, clause, n) <-- if !transitive, shop(s), group_clause(clause),
             agg n = count() in direct_offence(s, clause, _);
-        check(SHOP, s, clause, Outcome::of(*n == 0), Val::Int(*n as i64), Val::Int(0)) <-- group_count(s, clause, n);
+        shop_check(s, clause, Outcome::of(*n == 0), Val::Int(*n as i64), Val::Int(0)) <-- group_count(s, clause, n);
 
         // Evidence of the group clauses, for the explained shop: every offending record in its group, and for
         // each offending linked shop the shortest link chain to it (ties: the lexicographically smallest
@@ -710,20 +1022,164 @@ fn evaluate(input: &Input) -> Derivation {
         on_chain(s, t, z) <-- on_chain(s, t, y), next_hop(s, t, y, z);
         chain_link(s, t, y, z, r) <-- on_chain(s, t, y), next_hop(s, t, y, z), link(y, z, r);
 
+        // A shop's verdict, which its products carry.
+        relation shop_fails(Sym);
+        relation shop_lacks(Sym);
+        relation shop_verdict(Sym, &'static str);
+        shop_fails(s) <-- shop_check(s, _, o, _, _), if *o == Outcome::Fail;
+        shop_lacks(s) <-- shop_check(s, _, o, _, _), if *o == Outcome::Missing;
+        shop_verdict(s, REJECTED) <-- shop(s), shop_fails(s);
+        shop_verdict(s, UNDETERMINED) <-- shop(s), !shop_fails(s), shop_lacks(s);
+        shop_verdict(s, ADMITTED) <-- shop(s), !shop_fails(s), !shop_lacks(s);
+
+        // ==== 2.2.2 商品准入要求 (product) ====
+
+        // ---- product.merchant-admitted — the product's shop is admitted; a rejected shop fails it, an
+        //      undetermined shop leaves it missing. The shop's tree is nested under the clause.
+        product_check(p, MERCHANT_ADMITTED, carried(v), Val::Word(v), Val::Word(ADMITTED)),
+        nest(PRODUCT, p, MERCHANT_ADMITTED, SHOP, s) <--
+            product_subject(p), product(p, s, _, _, _), shop_verdict(s, v);
+
+        // ---- product.registered — the latest registration at or before as-of (an adjustment, 调价, replaces
+        //      the earlier ones) was made inside [registration_start, registration_end].
+        relation latest_registration_time(Sym, Time);
+        relation declared(Sym, Dec, Time, Rec);                               // the registration judged: price, time
+        latest_registration_time(p, latest) <-- product_subject(p), agg latest = max(t) in registration_known(p, _, t, _);
+        declared(p, price, t, r) <-- latest_registration_time(p, t), registration_known(p, price, t, r);
+        product_check(p, REGISTERED, Outcome::of(registration_start <= *t && *t <= registration_end), Val::Time(*t),
+            Val::Span(registration_start, registration_end)),
+        cite(PRODUCT, p, REGISTERED, r) <--
+            declared(p, _, t, r);
+
+        // ---- product.return-rate, product.bad-review-rate, product.complaint-rate — 近30天 rates of the latest
+        //      metric reading at or before as-of, each ≤ its category threshold. Missing metric or threshold → missing.
+        relation rate_clause(&'static str);
+        relation metric_known(Sym, Date, Dec, Dec, Dec, Rec);
+        relation latest_metric_date(Sym, Date);
+        relation rate_observed(Sym, &'static str, Dec, Rec);
+        relation rate_max(Sym, &'static str, Dec, Rec);
+        relation has_rate(Sym, &'static str);
+        relation has_rate_max(Sym, &'static str);
+        rate_clause(c) <-- for c in RATE_CLAUSES;
+        metric_known(p, d, a, b, c, r) <-- product_metric(p, d, a, b, c, r), if *d <= as_of_date;
+        latest_metric_date(p, latest) <-- product_subject(p), agg latest = max(d) in metric_known(p, d, _, _, _, _);
+        rate_observed(p, RETURN_RATE, a, r), rate_observed(p, BAD_REVIEW_RATE, b, r), rate_observed(p, COMPLAINT_RATE, c, r) <--
+            latest_metric_date(p, d), metric_known(p, d, a, b, c, r);
+        rate_max(p, RETURN_RATE, a, r), rate_max(p, BAD_REVIEW_RATE, b, r), rate_max(p, COMPLAINT_RATE, c, r) <--
+            product_subject(p), product(p, _, _, cat, _), category_threshold(cat, a, b, c, r);
+        has_rate(p, c) <-- rate_observed(p, c, _, _);
+        has_rate_max(p, c) <-- rate_max(p, c, _, _);
+        product_check(p, c, Outcome::of(v <= m), Val::Dec(*v), Val::Dec(*m)), cite(PRODUCT, p, c, rv), cite(PRODUCT, p, c, rm) <--
+            rate_observed(p, c, v, rv), rate_max(p, c, m, rm);
+        product_check(p, c, Outcome::Missing, Val::Null, Val::Dec(*m)), cite(PRODUCT, p, c, rm),
+        note(PRODUCT, p, c, "no-metric", arg(Val::Str(*p))) <--
+            rate_max(p, c, m, rm), !has_rate(p, c);
+        product_check(p, c, Outcome::Missing, Val::Dec(*v), Val::Null), cite(PRODUCT, p, c, rv),
+        note(PRODUCT, p, c, "no-threshold", arg(Val::Str(*cat))) <--
+            rate_observed(p, c, v, rv), !has_rate_max(p, c), product(p, _, _, cat, _);
+        product_check(p, c, Outcome::Missing, Val::Null, Val::Null),
+        note(PRODUCT, p, c, "no-metric", arg(Val::Str(*p))), note(PRODUCT, p, c, "no-threshold", arg(Val::Str(*cat))) <--
+            product_subject(p), rate_clause(c), !has_rate(p, c), !has_rate_max(p, c), product(p, _, _, cat, _);
+
+        // ---- product.price-conduct — no price misconduct (虚构原价, 先涨后降, ...) recorded at or before as-of;
+        //      otherwise the product is removed from the activity (剔除活动).
+        relation misconduct_known(Sym, Rec);
+        misconduct_known(p, r) <-- price_misconduct(p, t, r), if *t <= as_of;
+        product_check(p, PRICE_CONDUCT, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
+            product_subject(p), agg n = count() in misconduct_known(p, _);
+        cite(PRODUCT, p, PRICE_CONDUCT, r) <-- misconduct_known(p, r), product_subject(p);
+
+        // ---- product.discount-withdrawn — a product withdrawn from 跨店每满减 cannot register afterwards: the
+        //      registration judged (the latest) strictly later than a withdrawal fails; the same second passes.
+        relation withdrawal_known(Sym, Time, Rec);
+        relation withdrawn_before_registration(Sym, Rec);
+        withdrawal_known(p, t, r) <-- discount_withdrawal(p, t, r), if *t <= as_of;
+        withdrawn_before_registration(p, w) <-- declared(p, _, rt, _), withdrawal_known(p, wt, w), if wt < rt;
+        product_check(p, DISCOUNT_WITHDRAWN, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
+            product_subject(p), agg n = count() in withdrawn_before_registration(p, _);
+        cite(PRODUCT, p, DISCOUNT_WITHDRAWN, w), cite(PRODUCT, p, DISCOUNT_WITHDRAWN, r) <--
+            withdrawn_before_registration(p, w), declared(p, _, _, r);
+
+        // ---- tier product.check-price — 活动校验价 = the lowest page price whose interval [from, to) meets the
+        //      window [price_check_start, price_check_end] (已生效或将生效), over the products of the same shop with
+        //      the same sku_key. Declared price ≤ check price → resource-support; above → basic; no page price in
+        //      the window → basic with flag product.check-price-unavailable.
+        relation in_check_window(Sym, Dec, Rec);
+        relation check_candidate(Sym, Dec, Rec);
+        relation check_price(Sym, Dec);
+        relation has_check_price(Sym);
+        relation resource_support(Sym);
+        in_check_window(q, price, r) <-- page_price(q, price, from, to, r),
+            if *from <= price_check_end && to.is_none_or(|e| e > price_check_start);
+        check_candidate(p, price, r) <-- product_subject(p), product(p, s, k, _, _), product(q, s, k, _, _), in_check_window(q, price, r);
+        check_price(p, lowest) <-- product_subject(p), agg lowest = min(price) in check_candidate(p, price, _);
+        has_check_price(p) <-- check_candidate(p, _, _);
+        tier_check(PRODUCT, p, CHECK_PRICE, Outcome::of(dp <= cp), Val::Dec(*dp), Val::Dec(*cp)), cite(PRODUCT, p, CHECK_PRICE, dr) <--
+            check_price(p, cp), declared(p, dp, _, dr);
+        tier_check(PRODUCT, p, CHECK_PRICE, Outcome::Missing, Val::Dec(*dp), Val::Null), cite(PRODUCT, p, CHECK_PRICE, dr),
+        flag(PRODUCT, p, CHECK_PRICE_UNAVAILABLE),
+        note(PRODUCT, p, CHECK_PRICE, "no-check-price", [Val::Str(*s), Val::Str(*k), check_window, Val::Null]) <--
+            declared(p, dp, _, dr), !has_check_price(p), product(p, s, k, _, _);
+        resource_support(p) <-- check_price(p, cp), declared(p, dp, _, _), if dp <= cp;
+
+        // ---- tier product.recommended-price — resource-support and declared price ≤ 推荐报名价 → traffic-boost.
+        //      No recommended price → stays resource-support (no flag, nothing missing).
+        relation has_recommended(Sym);
+        relation traffic_boost(Sym);
+        has_recommended(p) <-- recommended_price(p, _, _);
+        tier_check(PRODUCT, p, RECOMMENDED_PRICE, Outcome::of(dp <= rp), Val::Dec(*dp), Val::Dec(*rp)),
+        cite(PRODUCT, p, RECOMMENDED_PRICE, rr) <--
+            resource_support(p), declared(p, dp, _, _), recommended_price(p, rp, rr);
+        tier_check(PRODUCT, p, RECOMMENDED_PRICE, Outcome::Info, Val::Dec(*dp), Val::Null),
+        note(PRODUCT, p, RECOMMENDED_PRICE, "no-recommended", NO_ARGS) <--
+            resource_support(p), declared(p, dp, _, _), !has_recommended(p);
+        traffic_boost(p) <-- resource_support(p), declared(p, dp, _, _), recommended_price(p, rp, _), if dp <= rp;
+        tier(PRODUCT, p, TIER_TRAFFIC_BOOST) <-- traffic_boost(p);
+        tier(PRODUCT, p, TIER_RESOURCE_SUPPORT) <-- resource_support(p), !traffic_boost(p);
+        tier(PRODUCT, p, TIER_BASIC) <-- product_subject(p), !resource_support(p);
+
+        // ---- flag product.pre-activity-orders — no order strictly before activity_start (活动开始前无订单:
+        //      resources at risk; the verdict is unchanged).
+        relation ordered_before_activity(Sym);
+        ordered_before_activity(p) <-- order_known(_, p, t, _, _), if *t < activity_start;
+        flag(PRODUCT, p, PRE_ACTIVITY_ORDERS) <-- product_subject(p), !ordered_before_activity(p);
+
+        // ---- flag discount.applies — the shop signed up for 跨店每满减 at or before as-of, the category supports
+        //      it, and the product was not withdrawn at or before as-of.
+        relation signed_up(Sym, Rec);
+        relation withdrawn(Sym);
+        signed_up(s, r) <-- discount_signup(s, t, r), if *t <= as_of;
+        withdrawn(p) <-- withdrawal_known(p, _, _);
+        flag(PRODUCT, p, DISCOUNT_APPLIES), cite(PRODUCT, p, DISCOUNT_APPLIES, sr), cite(PRODUCT, p, DISCOUNT_APPLIES, cr) <--
+            product_subject(p), product(p, s, _, cat, _), signed_up(s, sr), category(cat, _, supports, cr), if *supports,
+            !withdrawn(p);
+
+        // A product's verdict, which its orders carry.
+        relation product_fails(Sym);
+        relation product_lacks(Sym);
+        relation product_verdict(Sym, &'static str);
+        product_fails(p) <-- product_check(p, _, o, _, _), if *o == Outcome::Fail;
+        product_lacks(p) <-- product_check(p, _, o, _, _), if *o == Outcome::Missing;
+        product_verdict(p, REJECTED) <-- product_subject(p), product_fails(p);
+        product_verdict(p, UNDETERMINED) <-- product_subject(p), !product_fails(p), product_lacks(p);
+        product_verdict(p, ADMITTED) <-- product_subject(p), !product_fails(p), !product_lacks(p);
+
+        // ==== 2.2.3 创作者准入要求 (creator) ====
+
         // ---- creator.reputation — 口碑分 ≥ min_creator_reputation. No creator record → missing.
         relation has_creator(Sym);
         has_creator(c) <-- creator(c, _, _);
-        check(CREATOR, c, REPUTATION, Outcome::of(*rep >= min_creator_reputation), Val::Dec(*rep), Val::Dec(min_creator_reputation)),
+        creator_check(c, REPUTATION, Outcome::of(*rep >= min_creator_reputation), Val::Dec(*rep), Val::Dec(min_creator_reputation)),
         cite(CREATOR, c, REPUTATION, r) <--
             creator_subject(c), creator(c, rep, r);
-        check(CREATOR, c, REPUTATION, Outcome::Missing, Val::Null, Val::Dec(min_creator_reputation)),
-        missing_why(CREATOR, c, REPUTATION, "no-creator") <--
+        creator_check(c, REPUTATION, Outcome::Missing, Val::Null, Val::Dec(min_creator_reputation)),
+        note(CREATOR, c, REPUTATION, "no-creator", arg(Val::Str(*c))) <--
             creator_subject(c), !has_creator(c);
 
         // ---- creator.offsite-diversion — no offsite_diversion deduction within the last creator_lookback_days days.
         relation offsite(Sym, Rec);
         offsite(c, r) <-- creator_deduction(c, kind, _, d, r), if Some(*kind) == offsite_diversion && in_lookback(*d);
-        check(CREATOR, c, OFFSITE_DIVERSION, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
+        creator_check(c, OFFSITE_DIVERSION, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             creator_subject(c), agg n = count() in offsite(c, _);
         cite(CREATOR, c, OFFSITE_DIVERSION, r) <-- offsite(c, r);
 
@@ -731,7 +1187,8 @@ fn evaluate(input: &Input) -> Derivation {
         //      ≤ max_false_advertising_points.
         relation false_ad(Sym, Dec, Rec);
         false_ad(c, pts, r) <-- creator_deduction(c, kind, pts, d, r), if Some(*kind) == false_advertising && in_lookback(*d);
-        check(CREATOR, c, FALSE_ADVERTISING, Outcome::of(total <= max_false_advertising_points), Val::Dec(total), Val::Dec(max_false_advertising_points)) <--
+        creator_check(c, FALSE_ADVERTISING, Outcome::of(total <= max_false_advertising_points), Val::Dec(total),
+            Val::Dec(max_false_advertising_points)) <--
             creator_subject(c), agg total = dec_sum(pts) in false_ad(c, pts, _);
         cite(CREATOR, c, FALSE_ADVERTISING, r) <-- false_ad(c, _, r);
 
@@ -739,106 +1196,248 @@ fn evaluate(input: &Input) -> Derivation {
         //      no window; ours is creator_lookback_days).
         relation prohibited(Sym, Rec);
         prohibited(c, r) <-- creator_violation(c, kind, d, r), if Some(*kind) == prohibited_share && in_lookback(*d);
-        check(CREATOR, c, PROHIBITED_SHARE, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
+        creator_check(c, PROHIBITED_SHARE, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             creator_subject(c), agg n = count() in prohibited(c, _);
         cite(CREATOR, c, PROHIBITED_SHARE, r) <-- prohibited(c, r);
+
+        // ==== 2.2.4 价格保护 (order) ====
+
+        // ---- price-protection.product-admitted — the order's product is admitted (undetermined → missing).
+        order_check(o, PRODUCT_ADMITTED, carried(v), Val::Word(v), Val::Word(ADMITTED)),
+        nest(ORDER, o, PRODUCT_ADMITTED, PRODUCT, p) <--
+            order_subject(o), order_known(o, p, _, _, _), product_verdict(p, v);
+
+        // ---- price-protection.enabled — neither the merchant kind nor the category kind is excluded (全球购,
+        //      虚拟, 二手). No merchant record and a category kind not excluded → missing.
+        relation order_category(Sym, Sym, Sym, Rec);                           // order, category, its kind, its record
+        relation order_shop(Sym, Sym);
+        relation exclusion(Sym, Sym, Rec);                                     // order, excluded kind, the record saying so
+        relation excluded(Sym);
+        order_category(o, cat, kind, cr) <-- order_subject(o), order_known(o, p, _, _, _), product(p, _, _, cat, _), category(cat, kind, _, cr);
+        order_shop(o, s) <-- order_subject(o), order_known(o, p, _, _, _), product(p, s, _, _, _);
+        exclusion(o, kind, r) <-- order_category(o, _, kind, r), if excluded_kinds.contains(kind);
+        exclusion(o, kind, r) <-- order_shop(o, s), merchant(s, kind, _, r), if excluded_kinds.contains(kind);
+        excluded(o) <-- exclusion(o, _, _);
+        order_check(o, PROTECTION_ENABLED, Outcome::Fail, Val::Str(kind), Val::Null) <--
+            excluded(o), agg kind = min(k) in exclusion(o, k, _);
+        cite(ORDER, o, PROTECTION_ENABLED, r) <-- exclusion(o, _, r);
+        order_check(o, PROTECTION_ENABLED, Outcome::Pass, Val::Str(*ck), Val::Null),
+        cite(ORDER, o, PROTECTION_ENABLED, cr), cite(ORDER, o, PROTECTION_ENABLED, mr),
+        note(ORDER, o, PROTECTION_ENABLED, "product-kinds", [Val::Str(*mk), Val::Str(*cat), Val::Str(*ck), Val::Null]) <--
+            order_category(o, cat, ck, cr), !excluded(o), order_shop(o, s), merchant(s, mk, _, mr);
+        order_check(o, PROTECTION_ENABLED, Outcome::Missing, Val::Str(*ck), Val::Null), cite(ORDER, o, PROTECTION_ENABLED, cr),
+        note(ORDER, o, PROTECTION_ENABLED, "no-merchant", arg(Val::Str(*s))) <--
+            order_category(o, _, ck, cr), !excluded(o), order_shop(o, s), !has_merchant(s);
+
+        // ---- price-protection.paid-in-activity — paid inside [activity_start, activity_end].
+        order_check(o, PAID_IN_ACTIVITY, Outcome::of(activity_start <= *t && *t <= activity_end), Val::Time(*t),
+            Val::Span(activity_start, activity_end)),
+        cite(ORDER, o, PAID_IN_ACTIVITY, r) <--
+            order_subject(o), order_known(o, _, t, _, r);
+
+        // ---- reward price-protection.claim — q = the lowest page price of the product itself among records in
+        //      force at some moment of (order time, price_protection_end]; paid price p > q → p − q.
+        relation later_price(Sym, Dec, Rec);
+        relation lowest_later_price(Sym, Dec);
+        later_price(o, q, r) <-- order_subject(o), order_known(o, p, t, _, _), page_price(p, q, from, to, r),
+            if *t < price_protection_end && *from <= price_protection_end && to.is_none_or(|e| e > *t);
+        lowest_later_price(o, lowest) <-- order_subject(o), agg lowest = min(q) in later_price(o, q, _);
+        claim(o, *paid - *q, q),
+        note(ORDER, o, CLAIM, "claim", [Val::Dec(*paid), Val::Time(*t), Val::Time(price_protection_end), Val::Dec(*q)]) <--
+            lowest_later_price(o, q), order_known(o, _, t, paid, _), if q < paid;
+        cite(ORDER, o, CLAIM, r) <-- claim(o, _, q), later_price(o, q, r);
+        cite(ORDER, o, CLAIM, r) <-- claim(o, _, _), order_known(o, _, _, _, r);
     };
 
     // ---- From the rules' relations to the engine's rows.
     let syms = &facts.syms;
     let mut subjects = Subjects::<Sym>::default();
-    let mut sorted_shops: Vec<Sym> = res.shop.iter().map(|t| t.0).collect();
-    sorted_shops.sort_unstable();
-    for s in sorted_shops {
-        subjects.add(SHOP, s, || syms.resolve(s).to_string());
-    }
-    let mut sorted_creators: Vec<Sym> = res.creator_subject.iter().map(|t| t.0).collect();
-    sorted_creators.sort_unstable();
-    for c in sorted_creators {
-        subjects.add(CREATOR, c, || syms.resolve(c).to_string());
+    for (kind, list) in [
+        (SHOP, &res.shop),
+        (PRODUCT, &res.product_subject),
+        (CREATOR, &res.creator_subject),
+        (ORDER, &res.order_subject),
+    ] {
+        for &(s,) in list {
+            subjects.add(kind, s, || syms.resolve(s).to_string());
+        }
     }
     let mut der = Derivation::default();
-    for (kind, s, clause, outcome, observed, required) in &res.check {
-        der.checks.push(crate::program::Check {
-            subj: subjects.get(kind, *s),
+    for (kind, rows) in [
+        (SHOP, &res.shop_check),
+        (PRODUCT, &res.product_check),
+        (CREATOR, &res.creator_check),
+        (ORDER, &res.order_check),
+    ] {
+        for &(s, clause, outcome, observed, required) in rows {
+            der.checks.push(Check {
+                subj: subjects.get(kind, s),
+                clause,
+                outcome,
+                observed,
+                required,
+            });
+        }
+    }
+    for &(kind, s, clause, outcome, observed, required) in &res.tier_check {
+        der.checks.push(Check {
+            subj: subjects.get(kind, s),
             clause,
-            outcome: *outcome,
-            observed: *observed,
-            required: *required,
+            outcome,
+            observed,
+            required,
         });
     }
-    for (kind, s, clause, r) in &res.cite {
-        der.cites.push((subjects.get(kind, *s), clause, *r));
+    for &(kind, s, t) in &res.tier {
+        der.tiers.push((subjects.get(kind, s), t));
     }
-    for (kind, s, clause, msg) in &res.missing_why {
+    for &(kind, s, f) in &res.flag {
+        der.flags.push((subjects.get(kind, s), f));
+    }
+    for &(kind, s, clause, r) in &res.cite {
+        der.cites.push((subjects.get(kind, s), clause, r));
+    }
+    for &(kind, s, clause, inner_kind, inner) in &res.nest {
+        der.nests.push((subjects.get(kind, s), clause, subjects.get(inner_kind, inner)));
+    }
+    for &(kind, s, clause, msg, args) in &res.note {
+        let args = args.into_iter().filter(|a| *a != Val::Null).collect();
         der.details.push(Detail {
-            subj: subjects.get(kind, *s),
+            subj: subjects.get(kind, s),
             clause,
             path: vec![0],
             msg,
-            args: vec![Val::Str(*s)],
+            args,
             evidence: vec![],
         });
     }
-
-    // Derived nodes of the explained subject: the linked group and the chains.
+    for &(o, amount, _) in &res.claim {
+        let subj = subjects.get(ORDER, o);
+        let evidence = res
+            .cite
+            .iter()
+            .filter(|c| c.0 == ORDER && c.1 == o && c.2 == CLAIM)
+            .map(|c| c.3)
+            .collect();
+        der.rewards.push(Reward {
+            subj,
+            clause: CLAIM,
+            kind: "price-difference",
+            amount,
+            unit: "CNY",
+            extra: vec![],
+            evidence,
+        });
+    }
     for &(w,) in res.wanted_shop.iter().filter(|w| res.shop.contains(&(w.0,))) {
-        let subj = subjects.get(SHOP, w);
-        let dist: BTreeMap<Sym, u32> = res.reached.iter().filter(|r| r.0 == w).map(|r| (r.1, r.2)).collect();
-        for clause in GROUP_CLAUSES {
-            // offending shops in (distance, id) order, each with its records
-            let mut offenders: BTreeMap<(u32, Sym), Vec<Rec>> = BTreeMap::new();
-            for (_, _, t, r) in res.group_evidence.iter().filter(|e| e.0 == w && e.1 == clause) {
-                offenders.entry((dist[t], *t)).or_default().push(*r);
-            }
-            for (i, ((d, t), recs)) in offenders.into_iter().enumerate() {
-                let (msg, args) = if t == w {
-                    ("group-self", vec![Val::Str(t)])
-                } else {
-                    ("group-linked", vec![Val::Str(t), Val::Int(d as i64)])
-                };
-                der.details.push(Detail {
-                    subj,
-                    clause,
-                    path: vec![i as u32],
-                    msg,
-                    args,
-                    evidence: recs,
-                });
-                let mut hops: Vec<(u32, Sym, Sym, Rec)> = res
-                    .chain_link
-                    .iter()
-                    .filter(|c| c.0 == w && c.1 == t)
-                    .map(|c| (dist[&c.2], c.2, c.3, c.4))
-                    .collect();
-                hops.sort();
-                for (k, (_, y, z, r)) in hops.into_iter().enumerate() {
-                    let basis = facts.vals(r)[2];
-                    der.details.push(Detail {
-                        subj,
-                        clause,
-                        path: vec![i as u32, k as u32],
-                        msg: "link-hop",
-                        args: vec![Val::Str(y), basis, Val::Str(z)],
-                        evidence: vec![r],
-                    });
-                }
-            }
+        group_details(
+            &mut der,
+            subjects.get(SHOP, w),
+            w,
+            &res.reached,
+            &res.group_evidence,
+            &res.chain_link,
+            facts,
+        );
+    }
+    for &(w,) in res.wanted_product.iter().filter(|w| res.product_subject.contains(&(w.0,))) {
+        let subj = subjects.get(PRODUCT, w);
+        if let Some(&(_, cp)) = res.check_price.iter().find(|c| c.0 == w) {
+            let (_, shop, sku, _, _) = *res
+                .product
+                .iter()
+                .find(|r| r.0 == w)
+                .expect("a product subject has a product record");
+            let all: Vec<Rec> = res.check_candidate.iter().filter(|c| c.0 == w).map(|c| c.2).collect();
+            let lowest: Vec<Rec> = res.check_candidate.iter().filter(|c| c.0 == w && c.1 == cp).map(|c| c.2).collect();
+            let args = vec![Val::Dec(cp), check_window, Val::Str(shop), Val::Str(sku)];
+            der.details.push(Detail {
+                subj,
+                clause: CHECK_PRICE,
+                path: vec![1],
+                msg: "check-price",
+                args,
+                evidence: lowest,
+            });
+            let n = Val::Int(all.len() as i64);
+            der.details.push(Detail {
+                subj,
+                clause: CHECK_PRICE,
+                path: vec![2],
+                msg: "check-price-candidates",
+                args: vec![n],
+                evidence: all,
+            });
         }
     }
     for &(w,) in res.wanted_creator.iter().filter(|w| res.creator_subject.contains(&(w.0,))) {
         let subj = subjects.get(CREATOR, w);
         for clause in [OFFSITE_DIVERSION, FALSE_ADVERTISING, PROHIBITED_SHARE] {
+            let args = vec![Val::Date(lookback_start), Val::Date(as_of_date), Val::Int(creator_lookback_days)];
             der.details.push(Detail {
                 subj,
                 clause,
-                path: vec![0],
+                path: vec![1],
                 msg: "lookback",
-                args: vec![Val::Date(lookback_start), Val::Date(as_of_date), Val::Int(creator_lookback_days)],
+                args,
                 evidence: vec![],
             });
         }
     }
     der.subjects = subjects.into_list();
     der
+}
+
+/// The linked group of the explained shop, as derived nodes: each offending shop (by link distance, then id) with
+/// its records, and under it the hops of its chain.
+fn group_details(
+    der: &mut Derivation,
+    subj: Subj,
+    w: Sym,
+    reached: &[(Sym, Sym, u32)],
+    group_evidence: &[(Sym, &'static str, Sym, Rec)],
+    chain_link: &[(Sym, Sym, Sym, Sym, Rec)],
+    facts: &crate::facts::FactSet,
+) {
+    let dist: BTreeMap<Sym, u32> = reached.iter().filter(|r| r.0 == w).map(|r| (r.1, r.2)).collect();
+    for clause in GROUP_CLAUSES {
+        let mut offenders: BTreeMap<(u32, Sym), Vec<Rec>> = BTreeMap::new();
+        for &(_, _, t, r) in group_evidence.iter().filter(|e| e.0 == w && e.1 == clause) {
+            offenders.entry((dist[&t], t)).or_default().push(r);
+        }
+        for (i, ((d, t), recs)) in offenders.into_iter().enumerate() {
+            let i = i as u32 + 1;
+            let (msg, args) = if t == w {
+                ("group-self", vec![Val::Str(t)])
+            } else {
+                ("group-linked", vec![Val::Str(t), Val::Int(d as i64)])
+            };
+            der.details.push(Detail {
+                subj,
+                clause,
+                path: vec![i],
+                msg,
+                args,
+                evidence: recs,
+            });
+            let mut hops: Vec<(u32, Sym, Sym, Rec)> = chain_link
+                .iter()
+                .filter(|c| c.0 == w && c.1 == t)
+                .map(|c| (dist[&c.2], c.2, c.3, c.4))
+                .collect();
+            hops.sort();
+            for (k, (_, y, z, r)) in hops.into_iter().enumerate() {
+                let basis = facts.vals(r)[2];
+                let args = vec![Val::Str(y), basis, Val::Str(z)];
+                der.details.push(Detail {
+                    subj,
+                    clause,
+                    path: vec![i, k as u32],
+                    msg: "link-hop",
+                    args,
+                    evidence: vec![r],
+                });
+            }
+        }
+    }
 }

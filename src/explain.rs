@@ -37,6 +37,9 @@ pub struct Node {
     pub param: Option<String>,
     pub evidence: Vec<Evidence>,
     pub children: Vec<Node>,
+    /// Set on a node that holds another subject's tree (a product's shop); an extension to the contract's node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectJson>,
 }
 
 #[derive(Serialize, Debug)]
@@ -106,7 +109,8 @@ impl Explainer<'_> {
                             op: (!meta.op.is_empty()).then_some(meta.op),
                             param: meta.param.map(str::to_string),
                             evidence: self.evidence(der.cites.iter().filter(|(x, c, _)| *x == s && *c == meta.id).map(|r| r.2)),
-                            children: self.details(s, meta.id),
+                            children: self.children(s, meta.id),
+                            subject: None,
                         });
                     }
                 }
@@ -122,7 +126,8 @@ impl Explainer<'_> {
                             op: None,
                             param: meta.param.map(str::to_string),
                             evidence: self.evidence(der.cites.iter().filter(|(x, c, _)| *x == s && *c == meta.id).map(|r| r.2)),
-                            children: self.details(s, meta.id),
+                            children: self.children(s, meta.id),
+                            subject: None,
                         });
                     }
                 }
@@ -139,7 +144,8 @@ impl Explainer<'_> {
                                 op: None,
                                 param: meta.param.map(str::to_string),
                                 evidence: self.evidence(r.evidence.iter().copied()),
-                                children: self.details(s, meta.id),
+                                children: self.children(s, meta.id),
+                                subject: None,
                             });
                         }
                     }
@@ -163,6 +169,40 @@ impl Explainer<'_> {
         ev.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         ev.dedup_by(|a, b| a.file == b.file && a.line == b.line);
         ev
+    }
+
+    /// Under a clause: its derived nodes, then the tree of any subject whose verdict it carries.
+    fn children(&self, s: Subj, clause: &str) -> Vec<Node> {
+        let mut out = self.details(s, clause);
+        for &(_, _, inner) in self.eval.der.nests.iter().filter(|n| n.0 == s && n.1 == clause) {
+            let subj = self.eval.subject(inner);
+            let v = &self.eval.verdicts[inner as usize];
+            let mut text = format!("{} {} — {}", subj.kind, subj.id, verdict_word(v.status.name(), self.lang));
+            if let Some(t) = v.tier {
+                text.push_str(&format!(", {t}"));
+            }
+            out.push(Node {
+                clause: None,
+                role: "derived",
+                outcome: match v.status {
+                    Status::Admitted => "pass",
+                    Status::Rejected => "fail",
+                    Status::Undetermined => "missing",
+                },
+                text,
+                observed: Json::Null,
+                required: Json::Null,
+                op: None,
+                param: None,
+                evidence: Vec::new(),
+                children: self.clause_nodes(inner),
+                subject: Some(SubjectJson {
+                    kind: subj.kind.clone(),
+                    id: subj.id.clone(),
+                }),
+            });
+        }
+        out
     }
 
     /// Derived nodes of one clause, nested by their paths.
@@ -193,6 +233,7 @@ impl Explainer<'_> {
                 param: None,
                 evidence: self.evidence(d.evidence.iter().copied()),
                 children: self.nest(&rows[i + 1..j], depth + 1),
+                subject: None,
             });
             i = j;
         }
@@ -234,6 +275,9 @@ fn verdict_word(v: &str, lang: Lang) -> &str {
 fn json_text(j: &Json) -> String {
     match j {
         Json::String(s) => s.clone(),
+        Json::Object(o) if o.len() == 2 && o.contains_key("from") && o.contains_key("to") => {
+            format!("{} … {}", json_text(&o["from"]), json_text(&o["to"]))
+        }
         other => other.to_string(),
     }
 }
@@ -284,7 +328,10 @@ fn node_line(n: &Node, lang: Lang) -> String {
         Lang::Zh => ("要求", "实际", "缺少证据"),
     };
     let Some(clause) = &n.clause else {
-        return n.text.clone();
+        return match n.subject {
+            Some(_) => format!("{} {}", mark(n.outcome), n.text),
+            None => n.text.clone(),
+        };
     };
     let short = clause.split_once('/').map(|x| x.1).unwrap_or(clause);
     let mut line = format!("{} {short}  {}", mark(n.outcome), n.text);
@@ -295,6 +342,15 @@ fn node_line(n: &Node, lang: Lang) -> String {
             let obs = json_text(&n.observed);
             let req = json_text(&n.required);
             match (n.outcome, n.observed.is_null(), n.required.is_null()) {
+                // a requirement that is the parameter itself (a list of excluded kinds)
+                (o, false, true) if !op.is_empty() && n.param.is_some() => {
+                    let p = n.param.as_deref().unwrap_or_default();
+                    if o == "pass" {
+                        line.push_str(&format!(": {obs} {op} {p}"));
+                    } else {
+                        line.push_str(&format!(": {observed_w} {obs} — {required_w} {op} {p}"));
+                    }
+                }
                 ("missing", _, true) => line.push_str(&format!(" — {no_ev}")),
                 ("missing", _, false) => line.push_str(&format!(" — {no_ev}; {required_w} {op} {req}{param}")),
                 ("pass", false, false) if !op.is_empty() => line.push_str(&format!(": {obs} {op} {req}{param}")),

@@ -73,6 +73,36 @@ pub struct ClauseMeta {
     pub always: bool,
 }
 
+/// A clause of the catalogue (`always` false; see [`ClauseMeta::reported_always`]).
+pub const fn clause(
+    id: &'static str,
+    subject: &'static str,
+    role: Role,
+    param: Option<&'static str>,
+    op: &'static str,
+    en: &'static str,
+    zh: &'static str,
+) -> ClauseMeta {
+    ClauseMeta {
+        id,
+        subject,
+        role,
+        param,
+        op,
+        en,
+        zh,
+        always: false,
+    }
+}
+
+impl ClauseMeta {
+    /// A flag reported whatever the subject's verdict.
+    pub const fn reported_always(mut self) -> ClauseMeta {
+        self.always = true;
+        self
+    }
+}
+
 /// A text template for derived explanation nodes; `{0}`, `{1}`… are replaced by the row's arguments.
 #[derive(Clone, Copy, Debug)]
 pub struct Message {
@@ -181,6 +211,9 @@ pub struct Derivation {
     pub rewards: Vec<Reward>,
     /// Extra output fields a program declares (`points`).
     pub fields: Vec<(Subj, &'static str, Val)>,
+    /// A clause that carries another subject's verdict shows that subject's tree under it:
+    /// (subject, clause, nested subject).
+    pub nests: Vec<(Subj, &'static str, Subj)>,
 }
 
 /// Builds the subject list: programs add subjects under their own keys, then look indices up by key.

@@ -16,6 +16,10 @@ pub enum Val {
     Date(Date),
     Time(Time),
     Month(Month),
+    /// A fixed word of the program's vocabulary (a verdict, a tier).
+    Word(&'static str),
+    /// A closed window [from, to] of a policy (registration, activity).
+    Span(Time, Time),
 }
 
 impl Val {
@@ -86,6 +90,8 @@ impl Val {
             Val::Date(d) => d.to_string(),
             Val::Time(t) => t.to_string(),
             Val::Month(m) => m.to_string(),
+            Val::Word(w) => w.to_string(),
+            Val::Span(a, b) => format!("{a} … {b}"),
         }
     }
 
@@ -96,6 +102,7 @@ impl Val {
             Val::Bool(b) => Json::Bool(b),
             Val::Int(i) => Json::from(i),
             Val::Dec(d) => dec_json(d),
+            Val::Span(a, b) => serde_json::json!({"from": a.to_string(), "to": b.to_string()}),
             other => Json::String(other.text(syms)),
         }
     }

@@ -62,9 +62,12 @@ fn write_fact_set(dir: &Path, file: &Json, case: &Json) {
     std::fs::write(dir.join("params.json"), Json::Object(params).to_string()).expect("write params");
 }
 
+/// Equal JSON, numbers compared by exact value (`50` = `50.0`).
 fn same_value(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => Dec::parse(&x.to_string()).ok() == Dec::parse(&y.to_string()).ok(),
+        (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w))),
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_value(v, w)),
         _ => a == b,
     }
 }
@@ -105,6 +108,11 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
         let got = v.tier.map(|t| Json::String(t.into())).unwrap_or(Json::Null);
         if &got != tier {
             errs.push(format!("{id}: tier {got}, expected {tier}"));
+        }
+    }
+    if let Some(rewards) = want.get("rewards") {
+        if !same_value(&Json::Array(v.rewards.clone()), rewards) {
+            errs.push(format!("{id}: rewards {:?}, expected {rewards}", v.rewards));
         }
     }
     if let Some(m) = want["clauses"].as_object() {
