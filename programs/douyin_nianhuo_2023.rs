@@ -12,7 +12,7 @@ use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min};
 use ascent::{ascent_run, Dual};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub static PROGRAM: Program = Program {
     id: "douyin-nianhuo-2023",
@@ -856,21 +856,28 @@ fn evaluate(input: &Input) -> Derivation {
     // The subject being explained, and the subjects its tree nests (an order's product, a product's shop): rules
     // that only build evidence trees run for these alone.
     let (mut wanted_shop_in, mut wanted_product_in, mut wanted_creator_in) = (vec![], vec![], vec![]);
-    if let Some((kind, id)) = input.explain.and_then(|s| sym(&s.id).map(|id| (s.kind.as_str(), id))) {
-        let product_of_order = || order_in.iter().find(|o| o.0 == id).map(|o| o.1);
-        let product = match kind {
-            ORDER => product_of_order(),
-            PRODUCT => Some(id),
-            _ => None,
-        };
-        let shop = match kind {
-            SHOP => Some(id),
-            _ => product.and_then(|p| product_in.iter().find(|r| r.0 == p).map(|r| r.1)),
-        };
-        wanted_product_in.extend(product.map(|x| (x,)));
-        wanted_shop_in.extend(shop.map(|x| (x,)));
-        if kind == CREATOR {
-            wanted_creator_in.push((id,));
+    if !input.explain.is_empty() {
+        let product_of_order: HashMap<Sym, Sym> = order_in.iter().map(|o| (o.0, o.1)).collect();
+        let shop_of_product: HashMap<Sym, Sym> = product_in.iter().map(|p| (p.0, p.1)).collect();
+        for (kind, id) in input.explain.iter().filter_map(|s| sym(&s.id).map(|id| (s.kind.as_str(), id))) {
+            let product = match kind {
+                ORDER => product_of_order.get(&id).copied(),
+                PRODUCT => Some(id),
+                _ => None,
+            };
+            let shop = match kind {
+                SHOP => Some(id),
+                _ => product.and_then(|p| shop_of_product.get(&p).copied()),
+            };
+            wanted_product_in.extend(product.map(|x| (x,)));
+            wanted_shop_in.extend(shop.map(|x| (x,)));
+            if kind == CREATOR {
+                wanted_creator_in.push((id,));
+            }
+        }
+        for v in [&mut wanted_shop_in, &mut wanted_product_in, &mut wanted_creator_in] {
+            v.sort_unstable();
+            v.dedup();
         }
     }
 

@@ -192,7 +192,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let started = Instant::now();
             let p = program.resolve()?;
             let loaded = engine::load(p, &input.options())?;
-            let eval = loaded.evaluate(p, None)?;
+            let eval = loaded.evaluate(p, &[])?;
             match &out_path {
                 Some(path) => output::write_atomically(path, |w| output::write(&eval, format, w))
                     .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
@@ -241,7 +241,7 @@ pub fn explain(p: &'static Program, loaded: &Loaded, wanted: &SubjectId, format:
             ),
         ));
     }
-    let eval = loaded.evaluate(p, Some(wanted))?;
+    let eval = loaded.evaluate(p, std::slice::from_ref(wanted))?;
     let as_of = loaded.as_of()?;
     let Some(s) = eval.find(wanted) else {
         let from = p.subject_kinds.iter().find(|k| k.0 == wanted.kind).map(|k| k.1).unwrap_or("");

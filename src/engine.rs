@@ -74,7 +74,7 @@ impl Loaded {
         })
     }
 
-    pub fn evaluate(&self, program: &'static Program, explain: Option<&SubjectId>) -> Result<Evaluation, Failure> {
+    pub fn evaluate(&self, program: &'static Program, explain: &[SubjectId]) -> Result<Evaluation, Failure> {
         let as_of = self.as_of()?;
         let der = (program.evaluate)(&Input {
             facts: &self.facts,

@@ -343,7 +343,7 @@ fn node_line(n: &Node, lang: Lang) -> String {
             let req = json_text(&n.required);
             match (n.outcome, n.observed.is_null(), n.required.is_null()) {
                 // a requirement that is the parameter itself (a list of excluded kinds)
-                (o, false, true) if !op.is_empty() && n.param.is_some() => {
+                (o, false, true) if o != "missing" && !op.is_empty() && n.param.is_some() => {
                     let p = n.param.as_deref().unwrap_or_default();
                     if o == "pass" {
                         line.push_str(&format!(": {obs} {op} {p}"));

@@ -115,8 +115,8 @@ pub struct Input<'a> {
     pub facts: &'a FactSet,
     pub params: &'a Params,
     pub as_of: Time,
-    /// The subject whose full explanation is wanted: rules that only produce evidence trees run for it alone.
-    pub explain: Option<&'a SubjectId>,
+    /// The subjects whose full explanations are wanted: rules that only produce evidence trees run for them alone.
+    pub explain: &'a [SubjectId],
 }
 
 pub struct Program {

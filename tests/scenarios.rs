@@ -163,7 +163,7 @@ fn scenarios_give_the_expected_verdicts() {
                 facts: dir.clone(),
                 ..Options::default()
             };
-            let result = engine::load(program, &opts).and_then(|l| l.evaluate(program, None).map(|e| (l, e)));
+            let result = engine::load(program, &opts).and_then(|l| l.evaluate(program, &[]).map(|e| (l, e)));
             match result {
                 Err(f) => errs.push(format!("{name}: {f}")),
                 Ok((loaded, eval)) => {
