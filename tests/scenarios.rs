@@ -127,6 +127,22 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
             }
         }
     }
+    if let Some(m) = want["reward_clauses"].as_object() {
+        for (clause, amounts) in m {
+            // granted rewards only: a subject that is not admitted gets none, whatever its rules derived
+            let granted = v.status == zhunru::verdict::Status::Admitted;
+            let got: Vec<Json> = eval
+                .der
+                .rewards
+                .iter()
+                .filter(|r| granted && r.subj == s && r.clause == clause)
+                .map(|r| r.amount.to_string().parse().unwrap())
+                .collect();
+            if !same_value(&Json::Array(got.clone()), amounts) {
+                errs.push(format!("{id}: {clause} amounts {got:?}, expected {amounts}"));
+            }
+        }
+    }
     if let Some(m) = want["observed"].as_object() {
         for (clause, value) in m {
             let got: Vec<Json> = eval
@@ -187,40 +203,53 @@ fn scenarios_give_the_expected_verdicts() {
     );
 }
 
-/// Every verdict clause of every program has a scenario where it passes and one where it fails.
+/// Every clause of every program appears in some scenario's expectations; every verdict clause has a scenario
+/// where it passes and one where it fails.
 #[test]
-fn every_verdict_clause_passes_and_fails_in_some_scenario() {
+fn every_clause_is_covered_by_scenarios() {
     let mut seen: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
     for path in case_files() {
         let file = read(&path);
         let program = file["program"].as_str().expect("program").to_string();
         for case in file["cases"].as_array().expect("cases") {
             for want in case["expect"].as_object().expect("expect").values() {
-                if let Some(m) = want["clauses"].as_object() {
-                    for (clause, o) in m {
-                        let o = match o.as_str() {
-                            Some("pass") => Outcome::Pass.name(),
-                            Some("fail") => Outcome::Fail.name(),
-                            Some("missing") => Outcome::Missing.name(),
-                            _ => continue,
-                        };
-                        seen.insert((program.clone(), clause.clone(), o));
+                let mut note = |clause: &str, o: &'static str| {
+                    seen.insert((program.clone(), clause.to_string(), o));
+                };
+                for (clause, o) in want["clauses"].as_object().into_iter().flatten() {
+                    note(clause, "any");
+                    match o.as_str() {
+                        Some("pass") => note(clause, Outcome::Pass.name()),
+                        Some("fail") => note(clause, Outcome::Fail.name()),
+                        Some("missing") => note(clause, Outcome::Missing.name()),
+                        _ => {}
                     }
                 }
-                if let Some(l) = want["failed"].as_array() {
-                    for c in l {
-                        seen.insert((program.clone(), c.as_str().expect("clause").to_string(), "fail"));
+                for key in ["failed", "missing", "flags"] {
+                    for c in want[key].as_array().into_iter().flatten() {
+                        note(c.as_str().expect("clause"), "any");
+                        if key == "failed" {
+                            note(c.as_str().expect("clause"), "fail");
+                        }
                     }
+                }
+                for clause in want["reward_clauses"].as_object().into_iter().flatten().map(|(c, _)| c) {
+                    note(clause, "any");
                 }
             }
         }
     }
     let mut gaps = Vec::new();
     for p in registry::PROGRAMS {
-        for c in p.clauses.iter().filter(|c| c.role == Role::Verdict) {
-            for o in ["pass", "fail"] {
-                if !seen.contains(&(p.id.to_string(), c.id.to_string(), o)) {
-                    gaps.push(format!("{}/{} has no scenario where it {o}s", p.id, c.id));
+        for c in p.clauses {
+            if !seen.contains(&(p.id.to_string(), c.id.to_string(), "any")) {
+                gaps.push(format!("{}/{} appears in no scenario", p.id, c.id));
+            }
+            if c.role == Role::Verdict {
+                for o in ["pass", "fail"] {
+                    if !seen.contains(&(p.id.to_string(), c.id.to_string(), o)) {
+                        gaps.push(format!("{}/{} has no scenario where it {o}s", p.id, c.id));
+                    }
                 }
             }
         }
