@@ -6,7 +6,7 @@ use crate::facts::Rec;
 use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
-use crate::program::{clause, Check, ClauseMeta, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
+use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
 use crate::schema::{field, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
@@ -40,47 +40,20 @@ const ADMITTED: &str = "admitted";
 const REJECTED: &str = "rejected";
 const UNDETERMINED: &str = "undetermined";
 
-const NOT_NOVICE: &str = "merchant.not-novice";
-const EXPERIENCE_SCORE: &str = "merchant.experience-score";
-const PENALTY_HISTORY: &str = "merchant.penalty-history";
-const NOT_SUSPENDED: &str = "merchant.not-suspended";
-const NOT_RESTRICTED: &str = "merchant.not-restricted";
-const MERCHANT_ADMITTED: &str = "product.merchant-admitted";
-const REGISTERED: &str = "product.registered";
-const RETURN_RATE: &str = "product.return-rate";
-const BAD_REVIEW_RATE: &str = "product.bad-review-rate";
-const COMPLAINT_RATE: &str = "product.complaint-rate";
-const PRICE_CONDUCT: &str = "product.price-conduct";
-const DISCOUNT_WITHDRAWN: &str = "product.discount-withdrawn";
-const CHECK_PRICE: &str = "product.check-price";
-const RECOMMENDED_PRICE: &str = "product.recommended-price";
-const CHECK_PRICE_UNAVAILABLE: &str = "product.check-price-unavailable";
-const PRE_ACTIVITY_ORDERS: &str = "product.pre-activity-orders";
-const DISCOUNT_APPLIES: &str = "discount.applies";
-const REPUTATION: &str = "creator.reputation";
-const OFFSITE_DIVERSION: &str = "creator.offsite-diversion";
-const FALSE_ADVERTISING: &str = "creator.false-advertising";
-const PROHIBITED_SHARE: &str = "creator.prohibited-share";
-const PRODUCT_ADMITTED: &str = "price-protection.product-admitted";
-const PROTECTION_ENABLED: &str = "price-protection.enabled";
-const PAID_IN_ACTIVITY: &str = "price-protection.paid-in-activity";
-const CLAIM: &str = "price-protection.claim";
-
 const TIER_BASIC: &str = "basic";
 const TIER_RESOURCE_SUPPORT: &str = "resource-support";
 const TIER_TRAFFIC_BOOST: &str = "traffic-boost";
 
 /// The three clauses about 店铺及其关联店铺: one linked group serves them all.
-const GROUP_CLAUSES: [&str; 3] = [PENALTY_HISTORY, NOT_SUSPENDED, NOT_RESTRICTED];
+const GROUP_CLAUSES: [ClauseId; 3] = [PENALTY_HISTORY, NOT_SUSPENDED, NOT_RESTRICTED];
 /// The three 近30天 rates, each against its category threshold.
-const RATE_CLAUSES: [&str; 3] = [RETURN_RATE, BAD_REVIEW_RATE, COMPLAINT_RATE];
+const RATE_CLAUSES: [ClauseId; 3] = [RETURN_RATE, BAD_REVIEW_RATE, COMPLAINT_RATE];
 
 use Role::{Flag, Reward as RewardRole, Tier, Verdict};
 
-const CLAUSES: &[ClauseMeta] = &[
+crate::clauses! {
     // 2.2.1 商家准入要求
-    clause(
-        NOT_NOVICE,
+    NOT_NOVICE: clause("merchant.not-novice",
         SHOP,
         Verdict,
         None,
@@ -88,8 +61,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "in the novice period (新手期, merchant.novice)",
         "是否处于新手期(须为否)",
     ),
-    clause(
-        EXPERIENCE_SCORE,
+    EXPERIENCE_SCORE: clause("merchant.experience-score",
         SHOP,
         Verdict,
         Some("min_experience_score"),
@@ -97,8 +69,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "latest merchant experience score at as-of",
         "商家体验分(截至评估时点的最新一次)",
     ),
-    clause(
-        PENALTY_HISTORY,
+    PENALTY_HISTORY: clause("merchant.penalty-history",
         SHOP,
         Verdict,
         Some("banned_penalty_kinds"),
@@ -106,8 +77,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "penalties of a banned kind (counterfeit, confusing info, improper gain), ever, on the shop or a linked shop",
         "店铺及其关联店铺因出售假冒商品、发布混淆信息、不当获利等被处罚的历史记录数",
     ),
-    clause(
-        NOT_SUSPENDED,
+    NOT_SUSPENDED: clause("merchant.not-suspended",
         SHOP,
         Verdict,
         None,
@@ -115,8 +85,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "suspensions (停业) in force at as-of on the shop or a linked shop",
         "店铺及其关联店铺在评估时点因处罚处于停业期的记录数",
     ),
-    clause(
-        NOT_RESTRICTED,
+    NOT_RESTRICTED: clause("merchant.not-restricted",
         SHOP,
         Verdict,
         None,
@@ -125,8 +94,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "店铺及其关联店铺在评估时点处于限制参与营销活动状态的记录数",
     ),
     // 2.2.2 商品准入要求
-    clause(
-        MERCHANT_ADMITTED,
+    MERCHANT_ADMITTED: clause("product.merchant-admitted",
         PRODUCT,
         Verdict,
         None,
@@ -134,8 +102,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "verdict of the product's shop",
         "商品所属店铺的准入结论",
     ),
-    clause(
-        REGISTERED,
+    REGISTERED: clause("product.registered",
         PRODUCT,
         Verdict,
         Some("registration_start..registration_end"),
@@ -143,8 +110,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "time of the latest registration (报名, adjustments included) at or before as-of",
         "最新一次报名(含调价)的时间",
     ),
-    clause(
-        RETURN_RATE,
+    RETURN_RATE: clause("product.return-rate",
         PRODUCT,
         Verdict,
         None,
@@ -152,8 +118,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "近30天 return rate (品退率) against the category threshold",
         "近30天商品品退率 ≤ 所属类目门槛",
     ),
-    clause(
-        BAD_REVIEW_RATE,
+    BAD_REVIEW_RATE: clause("product.bad-review-rate",
         PRODUCT,
         Verdict,
         None,
@@ -161,8 +126,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "近30天 bad-review rate (订单差评率) against the category threshold",
         "近30天商品订单差评率 ≤ 所属类目门槛",
     ),
-    clause(
-        COMPLAINT_RATE,
+    COMPLAINT_RATE: clause("product.complaint-rate",
         PRODUCT,
         Verdict,
         None,
@@ -170,8 +134,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "近30天 complaint rate (投诉率) against the category threshold",
         "近30天商品投诉率 ≤ 所属类目门槛",
     ),
-    clause(
-        PRICE_CONDUCT,
+    PRICE_CONDUCT: clause("product.price-conduct",
         PRODUCT,
         Verdict,
         None,
@@ -179,8 +142,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "price misconduct records (虚构原价, 先涨后降, ...)",
         "价格违规记录数(虚构原价、先涨后降等)",
     ),
-    clause(
-        DISCOUNT_WITHDRAWN,
+    DISCOUNT_WITHDRAWN: clause("product.discount-withdrawn",
         PRODUCT,
         Verdict,
         None,
@@ -188,8 +150,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "withdrawals from 跨店每满减 strictly before the latest registration",
         "在最新一次报名之前取消跨店每满减报名的记录数",
     ),
-    clause(
-        CHECK_PRICE,
+    CHECK_PRICE: clause("product.check-price",
         PRODUCT,
         Tier,
         Some("price_check_start..price_check_end"),
@@ -197,8 +158,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "declared price against the activity check price (活动校验价): resource-support when not above it",
         "报名价 ≤ 活动校验价 → 资源支持",
     ),
-    clause(
-        RECOMMENDED_PRICE,
+    RECOMMENDED_PRICE: clause("product.recommended-price",
         PRODUCT,
         Tier,
         None,
@@ -206,8 +166,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "declared price against the recommended price (推荐报名价): traffic-boost when not above it",
         "报名价 ≤ 推荐报名价 → 流量加持",
     ),
-    clause(
-        CHECK_PRICE_UNAVAILABLE,
+    CHECK_PRICE_UNAVAILABLE: clause("product.check-price-unavailable",
         PRODUCT,
         Flag,
         None,
@@ -215,8 +174,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "no page price meets the check window: tier basic, decided at review",
         "活动校验价不可用(校验期内无页面标价):以审核结果为准",
     ),
-    clause(
-        PRE_ACTIVITY_ORDERS,
+    PRE_ACTIVITY_ORDERS: clause("product.pre-activity-orders",
         PRODUCT,
         Flag,
         Some("activity_start"),
@@ -224,8 +182,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "no order before the activity starts: resource support at risk",
         "活动开始前无订单:可能无法享受平台资源支持",
     ),
-    clause(
-        DISCOUNT_APPLIES,
+    DISCOUNT_APPLIES: clause("discount.applies",
         PRODUCT,
         Flag,
         None,
@@ -234,8 +191,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "适用跨店每满减:店铺已报名、类目支持、商品未取消报名",
     ),
     // 2.2.3 创作者准入要求
-    clause(
-        REPUTATION,
+    REPUTATION: clause("creator.reputation",
         CREATOR,
         Verdict,
         Some("min_creator_reputation"),
@@ -243,8 +199,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "creator reputation score (口碑分)",
         "创作者口碑分",
     ),
-    clause(
-        OFFSITE_DIVERSION,
+    OFFSITE_DIVERSION: clause("creator.offsite-diversion",
         CREATOR,
         Verdict,
         Some("creator_lookback_days"),
@@ -252,8 +207,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "off-site diversion deductions in the lookback window",
         "近60天站外引流违规扣分次数",
     ),
-    clause(
-        FALSE_ADVERTISING,
+    FALSE_ADVERTISING: clause("creator.false-advertising",
         CREATOR,
         Verdict,
         Some("max_false_advertising_points"),
@@ -261,8 +215,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "false-advertising points deducted in the lookback window",
         "近60天虚假宣传扣分合计",
     ),
-    clause(
-        PROHIBITED_SHARE,
+    PROHIBITED_SHARE: clause("creator.prohibited-share",
         CREATOR,
         Verdict,
         Some("creator_lookback_days"),
@@ -271,8 +224,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "近60天分享违禁商品的违规次数",
     ),
     // 2.2.4 服务要求 — 价格保护
-    clause(
-        PRODUCT_ADMITTED,
+    PRODUCT_ADMITTED: clause("price-protection.product-admitted",
         ORDER,
         Verdict,
         None,
@@ -280,8 +232,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "verdict of the order's product",
         "订单商品的准入结论",
     ),
-    clause(
-        PROTECTION_ENABLED,
+    PROTECTION_ENABLED: clause("price-protection.enabled",
         ORDER,
         Verdict,
         Some("price_protection_excluded_kinds"),
@@ -289,8 +240,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "merchant kind and category kind outside the excluded kinds (全球购, 虚拟, 二手)",
         "商家类型与类目类型不属于价保除外类型(全球购、虚拟、二手等)",
     ),
-    clause(
-        PAID_IN_ACTIVITY,
+    PAID_IN_ACTIVITY: clause("price-protection.paid-in-activity",
         ORDER,
         Verdict,
         Some("activity_start..activity_end"),
@@ -298,8 +248,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "payment time inside the activity",
         "支付时间在活动期内",
     ),
-    clause(
-        CLAIM,
+    CLAIM: clause("price-protection.claim",
         ORDER,
         RewardRole,
         Some("price_protection_end"),
@@ -307,7 +256,7 @@ const CLAUSES: &[ClauseMeta] = &[
         "price difference: paid price minus the lowest page price in force after payment, up to the end of protection",
         "价保补差:支付价减去支付后至价保结束期间生效的最低页面标价",
     ),
-];
+}
 
 const MESSAGES: &[Message] = &[
     Message {
@@ -911,18 +860,18 @@ fn evaluate(input: &Input) -> Derivation {
         relation product_subject(Sym);
         relation creator_subject(Sym);
         relation order_subject(Sym);
-        relation shop_check(Sym, &'static str, Outcome, Val, Val);
-        relation product_check(Sym, &'static str, Outcome, Val, Val);
-        relation creator_check(Sym, &'static str, Outcome, Val, Val);
-        relation order_check(Sym, &'static str, Outcome, Val, Val);
-        relation tier_check(&'static str, Sym, &'static str, Outcome, Val, Val);
-        relation tier(&'static str, Sym, &'static str);
-        relation flag(&'static str, Sym, &'static str);
+        relation shop_check(Sym, ClauseId, Outcome, Val, Val);
+        relation product_check(Sym, ClauseId, Outcome, Val, Val);
+        relation creator_check(Sym, ClauseId, Outcome, Val, Val);
+        relation order_check(Sym, ClauseId, Outcome, Val, Val);
+        relation tier_check(Sym, ClauseId, Outcome, Val, Val);            // the subject kind is the clause's
+        relation tier(Sym, &'static str);                                     // product, tier
+        relation flag(Sym, ClauseId);
         relation claim(Sym, Dec, Dec);                                         // order, amount, lowest later price
         // Why each outcome is what it is: records, notes (message key and arguments), nested subjects.
-        relation cite(&'static str, Sym, &'static str, Rec);
-        relation note(&'static str, Sym, &'static str, &'static str, [Val; 4]);
-        relation nest(&'static str, Sym, &'static str, &'static str, Sym);
+        relation cite(Sym, ClauseId, Rec);
+        relation note(Sym, ClauseId, &'static str, [Val; 4]);                 // message key, arguments
+        relation nest(Sym, ClauseId, &'static str, Sym);                      // the nested subject's kind and id
 
         // ---- Subjects. A record dated after as-of creates none.
         //      shop ← merchant, experience_score, the shops of product subjects; product ← products with a
@@ -946,10 +895,10 @@ fn evaluate(input: &Input) -> Derivation {
         relation has_merchant(Sym);
         has_merchant(s) <-- merchant(s, _, _, _);
         shop_check(s, NOT_NOVICE, Outcome::of(!*novice), Val::Bool(*novice), Val::Bool(false)),
-        cite(SHOP, s, NOT_NOVICE, r) <--
+        cite(s, NOT_NOVICE, r) <--
             shop(s), merchant(s, _, novice, r);
         shop_check(s, NOT_NOVICE, Outcome::Missing, Val::Null, Val::Bool(false)),
-        note(SHOP, s, NOT_NOVICE, "no-merchant", arg(Val::Str(*s))) <--
+        note(s, NOT_NOVICE, "no-merchant", arg(Val::Str(*s))) <--
             shop(s), !has_merchant(s);
 
         // ---- merchant.experience-score — 商家体验分 ≥ min_experience_score; the latest reading at or before
@@ -961,10 +910,10 @@ fn evaluate(input: &Input) -> Derivation {
         has_score(s) <-- score_known(s, _, _, _);
         latest_score_date(s, latest) <-- shop(s), agg latest = max(d) in score_known(s, _, d, _);
         shop_check(s, EXPERIENCE_SCORE, Outcome::of(*v >= min_experience_score), Val::Dec(*v), Val::Dec(min_experience_score)),
-        cite(SHOP, s, EXPERIENCE_SCORE, r) <--
+        cite(s, EXPERIENCE_SCORE, r) <--
             latest_score_date(s, d), score_known(s, v, d, r);
         shop_check(s, EXPERIENCE_SCORE, Outcome::Missing, Val::Null, Val::Dec(min_experience_score)),
-        note(SHOP, s, EXPERIENCE_SCORE, "no-score", arg(Val::Str(*s))) <--
+        note(s, EXPERIENCE_SCORE, "no-score", arg(Val::Str(*s))) <--
             shop(s), !has_score(s);
 
         // ---- 店铺及其关联店铺: links are undirected, self-links ignored. What counts against a shop's linked group:
@@ -972,7 +921,7 @@ fn evaluate(input: &Input) -> Derivation {
         //      merchant.not-suspended — a suspension in force at as-of;
         //      merchant.not-restricted — a marketing restriction in force at as-of.
         relation link(Sym, Sym, Rec);
-        relation offence(Sym, &'static str, Rec);
+        relation offence(Sym, ClauseId, Rec);
         link(a, b, r), link(b, a, r) <-- shop_link(a, b, _, r), if a != b;
         offence(t, PENALTY_HISTORY, r) <-- penalty(t, kind, d, r), if *d <= as_of_date && banned_penalty_kinds.contains(kind);
         offence(t, NOT_SUSPENDED, r) <-- suspension(t, from, to, r), if in_force(*from, *to, as_of);
@@ -984,10 +933,10 @@ fn evaluate(input: &Input) -> Derivation {
         relation node(Sym);
         lattice component(Sym, Dual<u32>);
         relation in_component(Sym, u32);
-        relation component_offence(u32, &'static str, Rec);
-        relation direct_offence(Sym, &'static str, Rec);
-        relation group_clause(&'static str);
-        relation group_count(Sym, &'static str, usize);
+        relation component_offence(u32, ClauseId, Rec);
+        relation direct_offence(Sym, ClauseId, Rec);
+        relation group_clause(ClauseId);
+        relation group_count(Sym, ClauseId, usize);
         group_clause(c) <-- for c in GROUP_CLAUSES;
         node(s) <-- shop(s);
         node(s) <-- link(s, _, _);
@@ -1008,7 +957,7 @@ fn evaluate(input: &Input) -> Derivation {
         // sequence of shop ids, built hop by hop from the smallest next shop on some shortest path).
         lattice distance(Sym, Sym, Dual<u32>);
         relation reached(Sym, Sym, u32);
-        relation group_evidence(Sym, &'static str, Sym, Rec);
+        relation group_evidence(Sym, ClauseId, Sym, Rec);
         relation offender(Sym, Sym);
         relation on_path(Sym, Sym, Sym);
         relation hop_candidate(Sym, Sym, Sym, Sym);
@@ -1044,7 +993,7 @@ fn evaluate(input: &Input) -> Derivation {
         // ---- product.merchant-admitted — the product's shop is admitted; a rejected shop fails it, an
         //      undetermined shop leaves it missing. The shop's tree is nested under the clause.
         product_check(p, MERCHANT_ADMITTED, carried(v), Val::Word(v), Val::Word(ADMITTED)),
-        nest(PRODUCT, p, MERCHANT_ADMITTED, SHOP, s) <--
+        nest(p, MERCHANT_ADMITTED, SHOP, s) <--
             product_subject(p), product(p, s, _, _, _), shop_verdict(s, v);
 
         // ---- product.registered — the latest registration at or before as-of (an adjustment, 调价, replaces
@@ -1055,18 +1004,18 @@ fn evaluate(input: &Input) -> Derivation {
         declared(p, price, t, r) <-- latest_registration_time(p, t), registration_known(p, price, t, r);
         product_check(p, REGISTERED, Outcome::of(registration_start <= *t && *t <= registration_end), Val::Time(*t),
             Val::Span(registration_start, registration_end)),
-        cite(PRODUCT, p, REGISTERED, r) <--
+        cite(p, REGISTERED, r) <--
             declared(p, _, t, r);
 
         // ---- product.return-rate, product.bad-review-rate, product.complaint-rate — 近30天 rates of the latest
         //      metric reading at or before as-of, each ≤ its category threshold. Missing metric or threshold → missing.
-        relation rate_clause(&'static str);
+        relation rate_clause(ClauseId);
         relation metric_known(Sym, Date, Dec, Dec, Dec, Rec);
         relation latest_metric_date(Sym, Date);
-        relation rate_observed(Sym, &'static str, Dec, Rec);
-        relation rate_max(Sym, &'static str, Dec, Rec);
-        relation has_rate(Sym, &'static str);
-        relation has_rate_max(Sym, &'static str);
+        relation rate_observed(Sym, ClauseId, Dec, Rec);
+        relation rate_max(Sym, ClauseId, Dec, Rec);
+        relation has_rate(Sym, ClauseId);
+        relation has_rate_max(Sym, ClauseId);
         rate_clause(c) <-- for c in RATE_CLAUSES;
         metric_known(p, d, a, b, c, r) <-- product_metric(p, d, a, b, c, r), if *d <= as_of_date;
         latest_metric_date(p, latest) <-- product_subject(p), agg latest = max(d) in metric_known(p, d, _, _, _, _);
@@ -1076,16 +1025,16 @@ fn evaluate(input: &Input) -> Derivation {
             product_subject(p), product(p, _, _, cat, _), category_threshold(cat, a, b, c, r);
         has_rate(p, c) <-- rate_observed(p, c, _, _);
         has_rate_max(p, c) <-- rate_max(p, c, _, _);
-        product_check(p, c, Outcome::of(v <= m), Val::Dec(*v), Val::Dec(*m)), cite(PRODUCT, p, c, rv), cite(PRODUCT, p, c, rm) <--
+        product_check(p, c, Outcome::of(v <= m), Val::Dec(*v), Val::Dec(*m)), cite(p, c, rv), cite(p, c, rm) <--
             rate_observed(p, c, v, rv), rate_max(p, c, m, rm);
-        product_check(p, c, Outcome::Missing, Val::Null, Val::Dec(*m)), cite(PRODUCT, p, c, rm),
-        note(PRODUCT, p, c, "no-metric", arg(Val::Str(*p))) <--
+        product_check(p, c, Outcome::Missing, Val::Null, Val::Dec(*m)), cite(p, c, rm),
+        note(p, c, "no-metric", arg(Val::Str(*p))) <--
             rate_max(p, c, m, rm), !has_rate(p, c);
-        product_check(p, c, Outcome::Missing, Val::Dec(*v), Val::Null), cite(PRODUCT, p, c, rv),
-        note(PRODUCT, p, c, "no-threshold", arg(Val::Str(*cat))) <--
+        product_check(p, c, Outcome::Missing, Val::Dec(*v), Val::Null), cite(p, c, rv),
+        note(p, c, "no-threshold", arg(Val::Str(*cat))) <--
             rate_observed(p, c, v, rv), !has_rate_max(p, c), product(p, _, _, cat, _);
         product_check(p, c, Outcome::Missing, Val::Null, Val::Null),
-        note(PRODUCT, p, c, "no-metric", arg(Val::Str(*p))), note(PRODUCT, p, c, "no-threshold", arg(Val::Str(*cat))) <--
+        note(p, c, "no-metric", arg(Val::Str(*p))), note(p, c, "no-threshold", arg(Val::Str(*cat))) <--
             product_subject(p), rate_clause(c), !has_rate(p, c), !has_rate_max(p, c), product(p, _, _, cat, _);
 
         // ---- product.price-conduct — no price misconduct (虚构原价, 先涨后降, ...) recorded at or before as-of;
@@ -1094,7 +1043,7 @@ fn evaluate(input: &Input) -> Derivation {
         misconduct_known(p, r) <-- price_misconduct(p, t, r), if *t <= as_of;
         product_check(p, PRICE_CONDUCT, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             product_subject(p), agg n = count() in misconduct_known(p, _);
-        cite(PRODUCT, p, PRICE_CONDUCT, r) <-- misconduct_known(p, r), product_subject(p);
+        cite(p, PRICE_CONDUCT, r) <-- misconduct_known(p, r), product_subject(p);
 
         // ---- product.discount-withdrawn — a product withdrawn from 跨店每满减 cannot register afterwards: the
         //      registration judged (the latest) strictly later than a withdrawal fails; the same second passes.
@@ -1104,7 +1053,7 @@ fn evaluate(input: &Input) -> Derivation {
         withdrawn_before_registration(p, w) <-- declared(p, _, rt, _), withdrawal_known(p, wt, w), if wt < rt;
         product_check(p, DISCOUNT_WITHDRAWN, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             product_subject(p), agg n = count() in withdrawn_before_registration(p, _);
-        cite(PRODUCT, p, DISCOUNT_WITHDRAWN, w), cite(PRODUCT, p, DISCOUNT_WITHDRAWN, r) <--
+        cite(p, DISCOUNT_WITHDRAWN, w), cite(p, DISCOUNT_WITHDRAWN, r) <--
             withdrawn_before_registration(p, w), declared(p, _, _, r);
 
         // ---- tier product.check-price — 活动校验价 = the lowest page price whose interval [from, to) meets the
@@ -1121,11 +1070,11 @@ fn evaluate(input: &Input) -> Derivation {
         check_candidate(p, price, r) <-- product_subject(p), product(p, s, k, _, _), product(q, s, k, _, _), in_check_window(q, price, r);
         check_price(p, lowest) <-- product_subject(p), agg lowest = min(price) in check_candidate(p, price, _);
         has_check_price(p) <-- check_candidate(p, _, _);
-        tier_check(PRODUCT, p, CHECK_PRICE, Outcome::of(dp <= cp), Val::Dec(*dp), Val::Dec(*cp)), cite(PRODUCT, p, CHECK_PRICE, dr) <--
+        tier_check(p, CHECK_PRICE, Outcome::of(dp <= cp), Val::Dec(*dp), Val::Dec(*cp)), cite(p, CHECK_PRICE, dr) <--
             check_price(p, cp), declared(p, dp, _, dr);
-        tier_check(PRODUCT, p, CHECK_PRICE, Outcome::Missing, Val::Dec(*dp), Val::Null), cite(PRODUCT, p, CHECK_PRICE, dr),
-        flag(PRODUCT, p, CHECK_PRICE_UNAVAILABLE),
-        note(PRODUCT, p, CHECK_PRICE, "no-check-price", [Val::Str(*s), Val::Str(*k), check_window, Val::Null]) <--
+        tier_check(p, CHECK_PRICE, Outcome::Missing, Val::Dec(*dp), Val::Null), cite(p, CHECK_PRICE, dr),
+        flag(p, CHECK_PRICE_UNAVAILABLE),
+        note(p, CHECK_PRICE, "no-check-price", [Val::Str(*s), Val::Str(*k), check_window, Val::Null]) <--
             declared(p, dp, _, dr), !has_check_price(p), product(p, s, k, _, _);
         resource_support(p) <-- check_price(p, cp), declared(p, dp, _, _), if dp <= cp;
 
@@ -1134,22 +1083,22 @@ fn evaluate(input: &Input) -> Derivation {
         relation has_recommended(Sym);
         relation traffic_boost(Sym);
         has_recommended(p) <-- recommended_price(p, _, _);
-        tier_check(PRODUCT, p, RECOMMENDED_PRICE, Outcome::of(dp <= rp), Val::Dec(*dp), Val::Dec(*rp)),
-        cite(PRODUCT, p, RECOMMENDED_PRICE, rr) <--
+        tier_check(p, RECOMMENDED_PRICE, Outcome::of(dp <= rp), Val::Dec(*dp), Val::Dec(*rp)),
+        cite(p, RECOMMENDED_PRICE, rr) <--
             resource_support(p), declared(p, dp, _, _), recommended_price(p, rp, rr);
-        tier_check(PRODUCT, p, RECOMMENDED_PRICE, Outcome::Info, Val::Dec(*dp), Val::Null),
-        note(PRODUCT, p, RECOMMENDED_PRICE, "no-recommended", NO_ARGS) <--
+        tier_check(p, RECOMMENDED_PRICE, Outcome::Info, Val::Dec(*dp), Val::Null),
+        note(p, RECOMMENDED_PRICE, "no-recommended", NO_ARGS) <--
             resource_support(p), declared(p, dp, _, _), !has_recommended(p);
         traffic_boost(p) <-- resource_support(p), declared(p, dp, _, _), recommended_price(p, rp, _), if dp <= rp;
-        tier(PRODUCT, p, TIER_TRAFFIC_BOOST) <-- traffic_boost(p);
-        tier(PRODUCT, p, TIER_RESOURCE_SUPPORT) <-- resource_support(p), !traffic_boost(p);
-        tier(PRODUCT, p, TIER_BASIC) <-- product_subject(p), !resource_support(p);
+        tier(p, TIER_TRAFFIC_BOOST) <-- traffic_boost(p);
+        tier(p, TIER_RESOURCE_SUPPORT) <-- resource_support(p), !traffic_boost(p);
+        tier(p, TIER_BASIC) <-- product_subject(p), !resource_support(p);
 
         // ---- flag product.pre-activity-orders — no order strictly before activity_start (活动开始前无订单:
         //      resources at risk; the verdict is unchanged).
         relation ordered_before_activity(Sym);
         ordered_before_activity(p) <-- order_known(_, p, t, _, _), if *t < activity_start;
-        flag(PRODUCT, p, PRE_ACTIVITY_ORDERS) <-- product_subject(p), !ordered_before_activity(p);
+        flag(p, PRE_ACTIVITY_ORDERS) <-- product_subject(p), !ordered_before_activity(p);
 
         // ---- flag discount.applies — the shop signed up for 跨店每满减 at or before as-of, the category supports
         //      it, and the product was not withdrawn at or before as-of.
@@ -1157,7 +1106,7 @@ fn evaluate(input: &Input) -> Derivation {
         relation withdrawn(Sym);
         signed_up(s, r) <-- discount_signup(s, t, r), if *t <= as_of;
         withdrawn(p) <-- withdrawal_known(p, _, _);
-        flag(PRODUCT, p, DISCOUNT_APPLIES), cite(PRODUCT, p, DISCOUNT_APPLIES, sr), cite(PRODUCT, p, DISCOUNT_APPLIES, cr) <--
+        flag(p, DISCOUNT_APPLIES), cite(p, DISCOUNT_APPLIES, sr), cite(p, DISCOUNT_APPLIES, cr) <--
             product_subject(p), product(p, s, _, cat, _), signed_up(s, sr), category(cat, _, supports, cr), if *supports,
             !withdrawn(p);
 
@@ -1177,10 +1126,10 @@ fn evaluate(input: &Input) -> Derivation {
         relation has_creator(Sym);
         has_creator(c) <-- creator(c, _, _);
         creator_check(c, REPUTATION, Outcome::of(*rep >= min_creator_reputation), Val::Dec(*rep), Val::Dec(min_creator_reputation)),
-        cite(CREATOR, c, REPUTATION, r) <--
+        cite(c, REPUTATION, r) <--
             creator_subject(c), creator(c, rep, r);
         creator_check(c, REPUTATION, Outcome::Missing, Val::Null, Val::Dec(min_creator_reputation)),
-        note(CREATOR, c, REPUTATION, "no-creator", arg(Val::Str(*c))) <--
+        note(c, REPUTATION, "no-creator", arg(Val::Str(*c))) <--
             creator_subject(c), !has_creator(c);
 
         // ---- creator.offsite-diversion — no offsite_diversion deduction within the last creator_lookback_days days.
@@ -1188,7 +1137,7 @@ fn evaluate(input: &Input) -> Derivation {
         offsite(c, r) <-- creator_deduction(c, kind, _, d, r), if Some(*kind) == offsite_diversion && in_lookback(*d);
         creator_check(c, OFFSITE_DIVERSION, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             creator_subject(c), agg n = count() in offsite(c, _);
-        cite(CREATOR, c, OFFSITE_DIVERSION, r) <-- offsite(c, r);
+        cite(c, OFFSITE_DIVERSION, r) <-- offsite(c, r);
 
         // ---- creator.false-advertising — false_advertising points within the lookback sum to
         //      ≤ max_false_advertising_points.
@@ -1197,7 +1146,7 @@ fn evaluate(input: &Input) -> Derivation {
         creator_check(c, FALSE_ADVERTISING, Outcome::of(total <= max_false_advertising_points), Val::Dec(total),
             Val::Dec(max_false_advertising_points)) <--
             creator_subject(c), agg total = dec_sum(pts) in false_ad(c, pts, _);
-        cite(CREATOR, c, FALSE_ADVERTISING, r) <-- false_ad(c, _, r);
+        cite(c, FALSE_ADVERTISING, r) <-- false_ad(c, _, r);
 
         // ---- creator.prohibited-share — no prohibited_share violation within the same lookback (the text gives
         //      no window; ours is creator_lookback_days).
@@ -1205,13 +1154,13 @@ fn evaluate(input: &Input) -> Derivation {
         prohibited(c, r) <-- creator_violation(c, kind, d, r), if Some(*kind) == prohibited_share && in_lookback(*d);
         creator_check(c, PROHIBITED_SHARE, Outcome::of(n == 0), Val::Int(n as i64), Val::Int(0)) <--
             creator_subject(c), agg n = count() in prohibited(c, _);
-        cite(CREATOR, c, PROHIBITED_SHARE, r) <-- prohibited(c, r);
+        cite(c, PROHIBITED_SHARE, r) <-- prohibited(c, r);
 
         // ==== 2.2.4 价格保护 (order) ====
 
         // ---- price-protection.product-admitted — the order's product is admitted (undetermined → missing).
         order_check(o, PRODUCT_ADMITTED, carried(v), Val::Word(v), Val::Word(ADMITTED)),
-        nest(ORDER, o, PRODUCT_ADMITTED, PRODUCT, p) <--
+        nest(o, PRODUCT_ADMITTED, PRODUCT, p) <--
             order_subject(o), order_known(o, p, _, _, _), product_verdict(p, v);
 
         // ---- price-protection.enabled — neither the merchant kind nor the category kind is excluded (全球购,
@@ -1227,19 +1176,19 @@ fn evaluate(input: &Input) -> Derivation {
         excluded(o) <-- exclusion(o, _, _);
         order_check(o, PROTECTION_ENABLED, Outcome::Fail, Val::Str(kind), Val::Null) <--
             excluded(o), agg kind = min(k) in exclusion(o, k, _);
-        cite(ORDER, o, PROTECTION_ENABLED, r) <-- exclusion(o, _, r);
+        cite(o, PROTECTION_ENABLED, r) <-- exclusion(o, _, r);
         order_check(o, PROTECTION_ENABLED, Outcome::Pass, Val::Str(*ck), Val::Null),
-        cite(ORDER, o, PROTECTION_ENABLED, cr), cite(ORDER, o, PROTECTION_ENABLED, mr),
-        note(ORDER, o, PROTECTION_ENABLED, "product-kinds", [Val::Str(*mk), Val::Str(*cat), Val::Str(*ck), Val::Null]) <--
+        cite(o, PROTECTION_ENABLED, cr), cite(o, PROTECTION_ENABLED, mr),
+        note(o, PROTECTION_ENABLED, "product-kinds", [Val::Str(*mk), Val::Str(*cat), Val::Str(*ck), Val::Null]) <--
             order_category(o, cat, ck, cr), !excluded(o), order_shop(o, s), merchant(s, mk, _, mr);
-        order_check(o, PROTECTION_ENABLED, Outcome::Missing, Val::Str(*ck), Val::Null), cite(ORDER, o, PROTECTION_ENABLED, cr),
-        note(ORDER, o, PROTECTION_ENABLED, "no-merchant", arg(Val::Str(*s))) <--
+        order_check(o, PROTECTION_ENABLED, Outcome::Missing, Val::Str(*ck), Val::Null), cite(o, PROTECTION_ENABLED, cr),
+        note(o, PROTECTION_ENABLED, "no-merchant", arg(Val::Str(*s))) <--
             order_category(o, _, ck, cr), !excluded(o), order_shop(o, s), !has_merchant(s);
 
         // ---- price-protection.paid-in-activity — paid inside [activity_start, activity_end].
         order_check(o, PAID_IN_ACTIVITY, Outcome::of(activity_start <= *t && *t <= activity_end), Val::Time(*t),
             Val::Span(activity_start, activity_end)),
-        cite(ORDER, o, PAID_IN_ACTIVITY, r) <--
+        cite(o, PAID_IN_ACTIVITY, r) <--
             order_subject(o), order_known(o, _, t, _, r);
 
         // ---- reward price-protection.claim — q = the lowest page price of the product itself among records in
@@ -1250,14 +1199,15 @@ fn evaluate(input: &Input) -> Derivation {
             if *t < price_protection_end && *from <= price_protection_end && to.is_none_or(|e| e > *t);
         lowest_later_price(o, lowest) <-- order_subject(o), agg lowest = min(q) in later_price(o, q, _);
         claim(o, *paid - *q, q),
-        note(ORDER, o, CLAIM, "claim", [Val::Dec(*paid), Val::Time(*t), Val::Time(price_protection_end), Val::Dec(*q)]) <--
+        note(o, CLAIM, "claim", [Val::Dec(*paid), Val::Time(*t), Val::Time(price_protection_end), Val::Dec(*q)]) <--
             lowest_later_price(o, q), order_known(o, _, t, paid, _), if q < paid;
-        cite(ORDER, o, CLAIM, r) <-- claim(o, _, q), later_price(o, q, r);
-        cite(ORDER, o, CLAIM, r) <-- claim(o, _, _), order_known(o, _, _, _, r);
+        cite(o, CLAIM, r) <-- claim(o, _, q), later_price(o, q, r);
+        cite(o, CLAIM, r) <-- claim(o, _, _), order_known(o, _, _, _, r);
     };
 
     // ---- From the rules' relations to the engine's rows.
     let syms = &facts.syms;
+    let kind_of = |c: ClauseId| CLAUSES[c.0 as usize].subject;
     let mut subjects = Subjects::<Sym>::default();
     for (kind, list) in [
         (SHOP, &res.shop),
@@ -1270,15 +1220,16 @@ fn evaluate(input: &Input) -> Derivation {
         }
     }
     let mut der = Derivation::default();
-    for (kind, rows) in [
-        (SHOP, &res.shop_check),
-        (PRODUCT, &res.product_check),
-        (CREATOR, &res.creator_check),
-        (ORDER, &res.order_check),
+    for rows in [
+        &res.shop_check,
+        &res.product_check,
+        &res.creator_check,
+        &res.order_check,
+        &res.tier_check,
     ] {
         for &(s, clause, outcome, observed, required) in rows {
             der.checks.push(Check {
-                subj: subjects.get(kind, s),
+                subj: subjects.get(kind_of(clause), s),
                 clause,
                 outcome,
                 observed,
@@ -1286,31 +1237,19 @@ fn evaluate(input: &Input) -> Derivation {
             });
         }
     }
-    for &(kind, s, clause, outcome, observed, required) in &res.tier_check {
-        der.checks.push(Check {
-            subj: subjects.get(kind, s),
-            clause,
-            outcome,
-            observed,
-            required,
-        });
-    }
-    for &(kind, s, t) in &res.tier {
-        der.tiers.push((subjects.get(kind, s), t));
-    }
-    for &(kind, s, f) in &res.flag {
-        der.flags.push((subjects.get(kind, s), f));
-    }
-    for &(kind, s, clause, r) in &res.cite {
-        der.cites.push((subjects.get(kind, s), clause, r));
-    }
-    for &(kind, s, clause, inner_kind, inner) in &res.nest {
-        der.nests.push((subjects.get(kind, s), clause, subjects.get(inner_kind, inner)));
-    }
-    for &(kind, s, clause, msg, args) in &res.note {
+    der.tiers.extend(res.tier.iter().map(|&(p, t)| (subjects.get(PRODUCT, p), t)));
+    der.flags.extend(res.flag.iter().map(|&(s, f)| (subjects.get(kind_of(f), s), f)));
+    der.cites
+        .extend(res.cite.iter().map(|&(s, clause, r)| (subjects.get(kind_of(clause), s), clause, r)));
+    der.nests.extend(
+        res.nest
+            .iter()
+            .map(|&(s, clause, inner_kind, inner)| (subjects.get(kind_of(clause), s), clause, subjects.get(inner_kind, inner))),
+    );
+    for &(s, clause, msg, args) in &res.note {
         let args = args.into_iter().filter(|a| *a != Val::Null).collect();
         der.details.push(Detail {
-            subj: subjects.get(kind, s),
+            subj: subjects.get(kind_of(clause), s),
             clause,
             path: vec![0],
             msg,
@@ -1320,12 +1259,7 @@ fn evaluate(input: &Input) -> Derivation {
     }
     for &(o, amount, _) in &res.claim {
         let subj = subjects.get(ORDER, o);
-        let evidence = res
-            .cite
-            .iter()
-            .filter(|c| c.0 == ORDER && c.1 == o && c.2 == CLAIM)
-            .map(|c| c.3)
-            .collect();
+        // the claim's records are the `cite` rows of the claim rules; the explainer shows them on the reward node
         der.rewards.push(Reward {
             subj,
             clause: CLAIM,
@@ -1333,30 +1267,37 @@ fn evaluate(input: &Input) -> Derivation {
             amount,
             unit: "CNY",
             extra: vec![],
-            evidence,
+            evidence: vec![],
         });
     }
-    for &(w,) in res.wanted_shop.iter().filter(|w| res.shop.contains(&(w.0,))) {
-        group_details(
-            &mut der,
-            subjects.get(SHOP, w),
-            w,
-            &res.reached,
-            &res.group_evidence,
-            &res.chain_link,
-            facts,
-        );
-    }
-    for &(w,) in res.wanted_product.iter().filter(|w| res.product_subject.contains(&(w.0,))) {
-        let subj = subjects.get(PRODUCT, w);
-        if let Some(&(_, cp)) = res.check_price.iter().find(|c| c.0 == w) {
-            let (_, shop, sku, _, _) = *res
-                .product
-                .iter()
-                .find(|r| r.0 == w)
-                .expect("a product subject has a product record");
-            let all: Vec<Rec> = res.check_candidate.iter().filter(|c| c.0 == w).map(|c| c.2).collect();
-            let lowest: Vec<Rec> = res.check_candidate.iter().filter(|c| c.0 == w && c.1 == cp).map(|c| c.2).collect();
+
+    // Derived nodes of the explained subjects, from the evidence relations (which only hold rows for them).
+    if !input.explain.is_empty() {
+        let shops: HashSet<Sym> = res.shop.iter().map(|t| t.0).collect();
+        for &(w,) in res.wanted_shop.iter().filter(|w| shops.contains(&w.0)) {
+            group_details(
+                &mut der,
+                subjects.get(SHOP, w),
+                w,
+                &res.reached,
+                &res.group_evidence,
+                &res.chain_link,
+                facts,
+            );
+        }
+        let mut candidates: HashMap<Sym, Vec<(Dec, Rec)>> = HashMap::new();
+        for &(p, price, r) in &res.check_candidate {
+            candidates.entry(p).or_default().push((price, r));
+        }
+        let product_of: HashMap<Sym, (Sym, Sym)> = res.product.iter().map(|r| (r.0, (r.1, r.2))).collect();
+        for &(w, cp) in &res.check_price {
+            if !res.wanted_product.contains(&(w,)) {
+                continue;
+            }
+            let subj = subjects.get(PRODUCT, w);
+            let (shop, sku) = product_of[&w];
+            let all: Vec<Rec> = candidates[&w].iter().map(|c| c.1).collect();
+            let lowest: Vec<Rec> = candidates[&w].iter().filter(|c| c.0 == cp).map(|c| c.1).collect();
             let args = vec![Val::Dec(cp), check_window, Val::Str(shop), Val::Str(sku)];
             der.details.push(Detail {
                 subj,
@@ -1376,33 +1317,34 @@ fn evaluate(input: &Input) -> Derivation {
                 evidence: all,
             });
         }
-    }
-    for &(w,) in res.wanted_creator.iter().filter(|w| res.creator_subject.contains(&(w.0,))) {
-        let subj = subjects.get(CREATOR, w);
-        for clause in [OFFSITE_DIVERSION, FALSE_ADVERTISING, PROHIBITED_SHARE] {
-            let args = vec![Val::Date(lookback_start), Val::Date(as_of_date), Val::Int(creator_lookback_days)];
-            der.details.push(Detail {
-                subj,
-                clause,
-                path: vec![1],
-                msg: "lookback",
-                args,
-                evidence: vec![],
-            });
+        let creators: HashSet<Sym> = res.creator_subject.iter().map(|t| t.0).collect();
+        for &(w,) in res.wanted_creator.iter().filter(|w| creators.contains(&w.0)) {
+            let subj = subjects.get(CREATOR, w);
+            for clause in [OFFSITE_DIVERSION, FALSE_ADVERTISING, PROHIBITED_SHARE] {
+                let args = vec![Val::Date(lookback_start), Val::Date(as_of_date), Val::Int(creator_lookback_days)];
+                der.details.push(Detail {
+                    subj,
+                    clause,
+                    path: vec![1],
+                    msg: "lookback",
+                    args,
+                    evidence: vec![],
+                });
+            }
         }
     }
     der.subjects = subjects.into_list();
     der
 }
 
-/// The linked group of the explained shop, as derived nodes: each offending shop (by link distance, then id) with
+/// The linked group of an explained shop, as derived nodes: each offending shop (by link distance, then id) with
 /// its records, and under it the hops of its chain.
 fn group_details(
     der: &mut Derivation,
     subj: Subj,
     w: Sym,
     reached: &[(Sym, Sym, u32)],
-    group_evidence: &[(Sym, &'static str, Sym, Rec)],
+    group_evidence: &[(Sym, ClauseId, Sym, Rec)],
     chain_link: &[(Sym, Sym, Sym, Sym, Rec)],
     facts: &crate::facts::FactSet,
 ) {

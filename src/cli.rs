@@ -155,7 +155,8 @@ pub fn main() -> i32 {
 
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // stdout is line-buffered: one write per verdict line would cost a system call each
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let io = |e: std::io::Error| Failure::Internal(format!("cannot write the output: {e}"));
     match cli.command {
         Command::Programs => {

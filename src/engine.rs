@@ -23,7 +23,9 @@ pub struct Loaded {
 
 /// Loads facts and parameters; errors of both are reported together.
 pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure> {
+    let t = std::time::Instant::now();
     let facts = FactSet::load(&opts.facts, program.relations, opts.allow_unknown);
+    timing("load", t);
     let mut errs: Vec<InputError> = Vec::new();
     let cli_params = match &opts.params {
         Some(p) => match std::fs::read_to_string(p) {
@@ -76,12 +78,24 @@ impl Loaded {
 
     pub fn evaluate(&self, program: &'static Program, explain: &[SubjectId]) -> Result<Evaluation, Failure> {
         let as_of = self.as_of()?;
+        let t = std::time::Instant::now();
         let der = (program.evaluate)(&Input {
             facts: &self.facts,
             params: &self.params,
             as_of,
             explain,
         });
-        Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal)
+        timing("rules", t);
+        let t = std::time::Instant::now();
+        let eval = Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal);
+        timing("verdicts", t);
+        eval
+    }
+}
+
+/// With `ZHUNRU_TIMINGS` set, each phase reports its wall time on stderr.
+pub fn timing(phase: &str, since: std::time::Instant) {
+    if std::env::var_os("ZHUNRU_TIMINGS").is_some() {
+        eprintln!("timing: {phase} {:.2}s", since.elapsed().as_secs_f64());
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::facts::{FactSet, Rec};
 use crate::params::Params;
-use crate::program::{Detail, Outcome, Role, Subj};
+use crate::program::{ClauseId, Detail, Outcome, Role, Subj};
 use crate::time::Time;
 use crate::value::Val;
 use crate::verdict::{Evaluation, Status};
@@ -86,19 +86,19 @@ impl Explainer<'_> {
     /// One node per clause outcome, in catalogue order; then the flags and rewards the subject carries.
     pub fn clause_nodes(&self, s: Subj) -> Vec<Node> {
         let program = self.eval.program;
-        let der = &self.eval.der;
         let kind = &self.eval.subject(s).kind;
         let v = &self.eval.verdicts[s as usize];
         let mut out = Vec::new();
-        for meta in program.clauses.iter().filter(|m| m.subject == kind) {
-            let full = format!("{}/{}", program.id, meta.id);
+        for (k, meta) in program.clauses.iter().enumerate().filter(|(_, m)| &m.subject == kind) {
+            let id = ClauseId(k as u16);
+            let full = program.full_id(id);
             let text = match self.lang {
                 Lang::En => meta.en,
                 Lang::Zh => meta.zh,
             };
             match meta.role {
                 Role::Verdict | Role::Tier => {
-                    for c in self.eval.check_rows(s).filter(|c| c.clause == meta.id) {
+                    for c in self.eval.check_rows(s).filter(|c| c.clause == id) {
                         out.push(Node {
                             clause: Some(full.clone()),
                             role: meta.role.name(),
@@ -108,8 +108,8 @@ impl Explainer<'_> {
                             required: c.required.json(&self.facts.syms),
                             op: (!meta.op.is_empty()).then_some(meta.op),
                             param: meta.param.map(str::to_string),
-                            evidence: self.evidence(der.cites.iter().filter(|(x, c, _)| *x == s && *c == meta.id).map(|r| r.2)),
-                            children: self.children(s, meta.id),
+                            evidence: self.evidence(self.eval.cited(s, id)),
+                            children: self.children(s, id),
                             subject: None,
                         });
                     }
@@ -125,15 +125,15 @@ impl Explainer<'_> {
                             required: Json::Null,
                             op: None,
                             param: meta.param.map(str::to_string),
-                            evidence: self.evidence(der.cites.iter().filter(|(x, c, _)| *x == s && *c == meta.id).map(|r| r.2)),
-                            children: self.children(s, meta.id),
+                            evidence: self.evidence(self.eval.cited(s, id)),
+                            children: self.children(s, id),
                             subject: None,
                         });
                     }
                 }
                 Role::Reward => {
                     if v.status == Status::Admitted {
-                        for r in der.rewards.iter().filter(|r| r.subj == s && r.clause == meta.id) {
+                        for r in self.eval.reward_rows(s, id) {
                             out.push(Node {
                                 clause: Some(full.clone()),
                                 role: "reward",
@@ -143,8 +143,8 @@ impl Explainer<'_> {
                                 required: Json::Null,
                                 op: None,
                                 param: meta.param.map(str::to_string),
-                                evidence: self.evidence(r.evidence.iter().copied()),
-                                children: self.children(s, meta.id),
+                                evidence: self.evidence(r.evidence.iter().copied().chain(self.eval.cited(s, id))),
+                                children: self.children(s, id),
                                 subject: None,
                             });
                         }
@@ -172,9 +172,9 @@ impl Explainer<'_> {
     }
 
     /// Under a clause: its derived nodes, then the tree of any subject whose verdict it carries.
-    fn children(&self, s: Subj, clause: &str) -> Vec<Node> {
+    fn children(&self, s: Subj, clause: ClauseId) -> Vec<Node> {
         let mut out = self.details(s, clause);
-        for &(_, _, inner) in self.eval.der.nests.iter().filter(|n| n.0 == s && n.1 == clause) {
+        for inner in self.eval.nested(s, clause) {
             let subj = self.eval.subject(inner);
             let v = &self.eval.verdicts[inner as usize];
             let mut text = format!("{} {} — {}", subj.kind, subj.id, verdict_word(v.status.name(), self.lang));
@@ -206,8 +206,8 @@ impl Explainer<'_> {
     }
 
     /// Derived nodes of one clause, nested by their paths.
-    fn details(&self, s: Subj, clause: &str) -> Vec<Node> {
-        let mut rows: Vec<&Detail> = self.eval.der.details.iter().filter(|d| d.subj == s && d.clause == clause).collect();
+    fn details(&self, s: Subj, clause: ClauseId) -> Vec<Node> {
+        let mut rows: Vec<&Detail> = self.eval.detail_rows(s, clause);
         rows.sort_by(|a, b| a.path.cmp(&b.path));
         self.nest(&rows, 0)
     }

@@ -7,7 +7,7 @@ use crate::params::{ParamSpec, Params};
 use crate::schema::Relation;
 use crate::time::Time;
 use crate::value::Val;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
@@ -54,6 +54,24 @@ impl Role {
             Role::Reward => "reward",
         }
     }
+}
+
+/// A clause, as the rules name it: an index into the program's `CLAUSES`, so rule tuples stay small and hash fast.
+/// Programs declare their clauses with [`clauses!`](crate::clauses), which numbers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClauseId(pub u16);
+
+/// Declares a program's clauses: one constant `ClauseId` per clause, numbered in order, and `CLAUSES`, their
+/// metadata in the same order.
+#[macro_export]
+macro_rules! clauses {
+    ($($name:ident : $meta:expr),* $(,)?) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[repr(u16)]
+        enum ClauseIndex { $($name),* }
+        $(const $name: $crate::program::ClauseId = $crate::program::ClauseId(ClauseIndex::$name as u16);)*
+        const CLAUSES: &[$crate::program::ClauseMeta] = &[$($meta),*];
+    };
 }
 
 /// One clause of the catalogue, with its texts in both languages.
@@ -136,6 +154,13 @@ impl Program {
     pub fn clause(&self, id: &str) -> Option<&ClauseMeta> {
         self.clauses.iter().find(|c| c.id == id)
     }
+    pub fn meta(&self, id: ClauseId) -> &ClauseMeta {
+        &self.clauses[id.0 as usize]
+    }
+    /// `program/clause`, as verdicts cite it.
+    pub fn full_id(&self, id: ClauseId) -> String {
+        format!("{}/{}", self.id, self.meta(id).id)
+    }
     pub fn message(&self, key: &str) -> Option<&Message> {
         self.messages.iter().find(|m| m.key == key)
     }
@@ -170,7 +195,7 @@ pub type Subj = u32;
 #[derive(Clone, Debug)]
 pub struct Check {
     pub subj: Subj,
-    pub clause: &'static str,
+    pub clause: ClauseId,
     pub outcome: Outcome,
     pub observed: Val,
     pub required: Val,
@@ -180,7 +205,7 @@ pub struct Check {
 #[derive(Clone, Debug)]
 pub struct Detail {
     pub subj: Subj,
-    pub clause: &'static str,
+    pub clause: ClauseId,
     pub path: Vec<u32>,
     pub msg: &'static str,
     pub args: Vec<Val>,
@@ -190,7 +215,7 @@ pub struct Detail {
 #[derive(Clone, Debug)]
 pub struct Reward {
     pub subj: Subj,
-    pub clause: &'static str,
+    pub clause: ClauseId,
     pub kind: &'static str,
     pub amount: Dec,
     pub unit: &'static str,
@@ -204,22 +229,22 @@ pub struct Derivation {
     pub subjects: Vec<SubjectId>,
     pub checks: Vec<Check>,
     /// Records behind a clause outcome.
-    pub cites: Vec<(Subj, &'static str, Rec)>,
+    pub cites: Vec<(Subj, ClauseId, Rec)>,
     pub details: Vec<Detail>,
     pub tiers: Vec<(Subj, &'static str)>,
-    pub flags: Vec<(Subj, &'static str)>,
+    pub flags: Vec<(Subj, ClauseId)>,
     pub rewards: Vec<Reward>,
     /// Extra output fields a program declares (`points`).
     pub fields: Vec<(Subj, &'static str, Val)>,
     /// A clause that carries another subject's verdict shows that subject's tree under it:
     /// (subject, clause, nested subject).
-    pub nests: Vec<(Subj, &'static str, Subj)>,
+    pub nests: Vec<(Subj, ClauseId, Subj)>,
 }
 
 /// Builds the subject list: programs add subjects under their own keys, then look indices up by key.
 #[derive(Default)]
 pub struct Subjects<K> {
-    index: HashMap<(&'static str, K), Subj>,
+    index: FxHashMap<(&'static str, K), Subj>,
     list: Vec<SubjectId>,
 }
 

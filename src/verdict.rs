@@ -2,9 +2,10 @@
 //! clause, missing = every verdict clause without evidence; rejected > undetermined > admitted; tier, flags and
 //! rewards only for admitted subjects (unless a flag says otherwise).
 
+use crate::facts::Rec;
 use crate::intern::Interner;
-use crate::program::{Check, Derivation, Outcome, Program, Role, Subj, SubjectId};
-use crate::value::{dec_json, Val};
+use crate::program::{Check, ClauseId, Derivation, Detail, Outcome, Program, Reward, Role, Subj, SubjectId};
+use crate::value::dec_json;
 use serde_json::{Map, Value as Json};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,8 +44,22 @@ pub struct Evaluation {
     pub der: Derivation,
     /// Subjects sorted by kind, then id (byte order).
     pub order: Vec<Subj>,
+    /// Per subject: indices into `der.checks`, `der.cites`, `der.details`, `der.nests`, `der.rewards`.
     pub checks: Vec<Vec<usize>>,
+    pub cites: Vec<Vec<usize>>,
+    pub details: Vec<Vec<usize>>,
+    pub nests: Vec<Vec<usize>>,
+    pub rewards: Vec<Vec<usize>>,
     pub verdicts: Vec<Verdict>,
+}
+
+/// Row indices grouped by subject.
+fn by_subject(n: usize, subjects: impl Iterator<Item = Subj>) -> Vec<Vec<usize>> {
+    let mut by = vec![Vec::new(); n];
+    for (i, s) in subjects.enumerate() {
+        by[s as usize].push(i);
+    }
+    by
 }
 
 impl Evaluation {
@@ -52,42 +67,33 @@ impl Evaluation {
     /// and computes the verdicts. A broken invariant is our bug, reported as an internal error.
     pub fn new(program: &'static Program, der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
         let n = der.subjects.len();
-        let mut checks = vec![Vec::new(); n];
-        for (i, c) in der.checks.iter().enumerate() {
-            let meta = program
-                .clause(c.clause)
-                .ok_or_else(|| format!("rules cite an unknown clause `{}`", c.clause))?;
-            if meta.subject != der.subjects[c.subj as usize].kind {
-                return Err(format!(
-                    "clause `{}` decided for a {}",
-                    c.clause, der.subjects[c.subj as usize].kind
-                ));
+        for c in &der.checks {
+            let (meta, kind) = (program.meta(c.clause), &der.subjects[c.subj as usize].kind);
+            if meta.subject != kind {
+                return Err(format!("clause `{}` decided for a {kind}", meta.id));
             }
-            checks[c.subj as usize].push(i);
         }
-        let prefix = |c: &str| format!("{}/{}", program.id, c);
+        let checks = by_subject(n, der.checks.iter().map(|c| c.subj));
         let mut verdicts = Vec::with_capacity(n);
         for (s, subject) in der.subjects.iter().enumerate() {
             let mut failed = Vec::new();
             let mut missing = Vec::new();
-            for meta in program
-                .clauses
-                .iter()
-                .filter(|m| m.subject == subject.kind && m.role == Role::Verdict)
-            {
-                let rows: Vec<&Check> = checks[s].iter().map(|&i| &der.checks[i]).filter(|c| c.clause == meta.id).collect();
+            for (k, meta) in program.clauses.iter().enumerate() {
+                if meta.subject != subject.kind || meta.role != Role::Verdict {
+                    continue;
+                }
+                let id = ClauseId(k as u16);
+                let rows: Vec<&Check> = checks[s].iter().map(|&i| &der.checks[i]).filter(|c| c.clause == id).collect();
                 if rows.len() != 1 {
+                    let n = rows.len();
                     return Err(format!(
-                        "{} rows for clause `{}` of {}:{} (expected exactly one)",
-                        rows.len(),
-                        meta.id,
-                        subject.kind,
-                        subject.id
+                        "{n} rows for clause `{}` of {}:{} (expected exactly one)",
+                        meta.id, subject.kind, subject.id
                     ));
                 }
                 match rows[0].outcome {
-                    Outcome::Fail => failed.push(prefix(meta.id)),
-                    Outcome::Missing => missing.push(prefix(meta.id)),
+                    Outcome::Fail => failed.push(program.full_id(id)),
+                    Outcome::Missing => missing.push(program.full_id(id)),
                     Outcome::Pass => {}
                     Outcome::Info => return Err(format!("verdict clause `{}` has an info outcome", meta.id)),
                 }
@@ -99,15 +105,16 @@ impl Evaluation {
             } else {
                 Status::Admitted
             };
+            let (flags, rewards, fields) = (Vec::new(), Vec::new(), Vec::new());
             verdicts.push(Verdict {
                 subj: s as Subj,
                 status,
                 tier: None,
                 failed,
                 missing,
-                flags: Vec::new(),
-                rewards: Vec::new(),
-                fields: Vec::new(),
+                flags,
+                rewards,
+                fields,
             });
         }
         for &(s, tier) in &der.tiers {
@@ -119,13 +126,14 @@ impl Evaluation {
                 v.tier = Some(tier);
             }
         }
-        for &(s, flag) in &der.flags {
-            let meta = program
-                .clause(flag)
-                .ok_or_else(|| format!("rules raise an unknown flag `{flag}`"))?;
+        // flags in catalogue order, each once
+        let mut flags: Vec<(Subj, ClauseId)> = der.flags.clone();
+        flags.sort_unstable();
+        flags.dedup();
+        for (s, flag) in flags {
             let v = &mut verdicts[s as usize];
-            if meta.always || v.status == Status::Admitted {
-                v.flags.push(prefix(flag));
+            if program.meta(flag).always || v.status == Status::Admitted {
+                v.flags.push(program.full_id(flag));
             }
         }
         for r in &der.rewards {
@@ -145,9 +153,6 @@ impl Evaluation {
             verdicts[*s as usize].fields.push((name, val.json(syms)));
         }
         for v in &mut verdicts {
-            let order = |id: &String| program.clauses.iter().position(|c| prefix(c.id) == *id);
-            v.flags.sort_by_key(order);
-            v.flags.dedup();
             v.rewards.sort_by_key(|j| j.to_string());
         }
         let mut order: Vec<Subj> = (0..n as Subj).collect();
@@ -158,11 +163,19 @@ impl Evaluation {
                 .cmp(y.kind.as_bytes())
                 .then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
         });
+        let cites = by_subject(n, der.cites.iter().map(|c| c.0));
+        let details = by_subject(n, der.details.iter().map(|d| d.subj));
+        let nests = by_subject(n, der.nests.iter().map(|x| x.0));
+        let rewards = by_subject(n, der.rewards.iter().map(|r| r.subj));
         Ok(Evaluation {
             program,
             der,
             order,
             checks,
+            cites,
+            details,
+            nests,
+            rewards,
             verdicts,
         })
     }
@@ -171,16 +184,53 @@ impl Evaluation {
         &self.der.subjects[s as usize]
     }
 
+    /// The subject with this kind and id (binary search over the sorted order).
     pub fn find(&self, id: &SubjectId) -> Option<Subj> {
-        self.der.subjects.iter().position(|s| s == id).map(|i| i as Subj)
+        let key = (id.kind.as_bytes(), id.id.as_bytes());
+        self.order
+            .binary_search_by(|&s| {
+                let x = &self.der.subjects[s as usize];
+                (x.kind.as_bytes(), x.id.as_bytes()).cmp(&key)
+            })
+            .ok()
+            .map(|i| self.order[i])
     }
 
     pub fn check_rows(&self, s: Subj) -> impl Iterator<Item = &Check> {
         self.checks[s as usize].iter().map(|&i| &self.der.checks[i])
     }
-}
 
-/// Used by explanations to show a value with its comparison.
-pub fn val_is_null(v: &Val) -> bool {
-    *v == Val::Null
+    /// Records cited for a clause of a subject.
+    pub fn cited(&self, s: Subj, clause: ClauseId) -> impl Iterator<Item = Rec> + '_ {
+        self.cites[s as usize]
+            .iter()
+            .map(|&i| &self.der.cites[i])
+            .filter(move |c| c.1 == clause)
+            .map(|c| c.2)
+    }
+
+    pub fn detail_rows(&self, s: Subj, clause: ClauseId) -> Vec<&Detail> {
+        self.details[s as usize]
+            .iter()
+            .map(|&i| &self.der.details[i])
+            .filter(|d| d.clause == clause)
+            .collect()
+    }
+
+    pub fn nested(&self, s: Subj, clause: ClauseId) -> Vec<Subj> {
+        self.nests[s as usize]
+            .iter()
+            .map(|&i| self.der.nests[i])
+            .filter(|x| x.1 == clause)
+            .map(|x| x.2)
+            .collect()
+    }
+
+    pub fn reward_rows(&self, s: Subj, clause: ClauseId) -> Vec<&Reward> {
+        self.rewards[s as usize]
+            .iter()
+            .map(|&i| &self.der.rewards[i])
+            .filter(|r| r.clause == clause)
+            .collect()
+    }
 }

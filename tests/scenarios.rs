@@ -119,7 +119,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
         for (clause, outcome) in m {
             let got: Vec<&str> = eval
                 .check_rows(s)
-                .filter(|c| c.clause == clause)
+                .filter(|c| eval.program.meta(c.clause).id == clause)
                 .map(|c| c.outcome.name())
                 .collect();
             if got != [outcome.as_str().expect("outcome")] {
@@ -135,7 +135,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
                 .der
                 .rewards
                 .iter()
-                .filter(|r| granted && r.subj == s && r.clause == clause)
+                .filter(|r| granted && r.subj == s && eval.program.meta(r.clause).id == clause)
                 .map(|r| r.amount.to_string().parse().unwrap())
                 .collect();
             if !same_value(&Json::Array(got.clone()), amounts) {
@@ -147,7 +147,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
         for (clause, value) in m {
             let got: Vec<Json> = eval
                 .check_rows(s)
-                .filter(|c| c.clause == clause)
+                .filter(|c| eval.program.meta(c.clause).id == clause)
                 .map(|c| c.observed.json(syms))
                 .collect();
             if got.len() != 1 || !same_value(&got[0], value) {
