@@ -89,7 +89,7 @@ impl Explainer<'_> {
         let kind = &self.eval.subject(s).kind;
         let v = &self.eval.verdicts[s as usize];
         let mut out = Vec::new();
-        for (k, meta) in program.clauses.iter().enumerate().filter(|(_, m)| &m.subject == kind) {
+        for (k, meta) in program.clauses.iter().enumerate().filter(|(_, m)| m.subject == kind) {
             let id = ClauseId(k as u16);
             let full = program.full_id(id);
             let text = match self.lang {
