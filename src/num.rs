@@ -61,10 +61,6 @@ impl Dec {
         finish(digits, places, neg, text)
     }
 
-    pub fn checked_mul_int(self, n: i64) -> Option<Dec> {
-        self.0.checked_mul(n).map(Dec)
-    }
-
     /// Whole number of decimal places needed to write the value (0..=6).
     pub fn places(self) -> usize {
         let mut frac = (self.0 % SCALE).abs();
@@ -77,6 +73,18 @@ impl Dec {
             places -= 1;
         }
         places
+    }
+
+    /// `self / n`, rounded half away from zero to six places (for showing averages; rules compare exactly).
+    pub fn div_int(self, n: i64) -> Dec {
+        let (a, n) = (self.0 as i128, n as i128);
+        let q = (2 * a + n.signum() * a.signum() * n.abs()) / (2 * n);
+        Dec(q as i64)
+    }
+
+    /// `self × n`, exact; `None` on overflow.
+    pub fn mul_int(self, n: i64) -> Option<Dec> {
+        self.0.checked_mul(n).map(Dec)
     }
 
     pub fn is_integer(self) -> bool {
@@ -167,6 +175,14 @@ mod tests {
         for bad in ["", "-", ".5", "5.", "1e", "NaN", "Infinity", "1.2.3", "0x10"] {
             assert!(Dec::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn averages_round_half_away_from_zero() {
+        assert_eq!(p("10").div_int(3).to_string(), "3.333333");
+        assert_eq!(p("20").div_int(3).to_string(), "6.666667");
+        assert_eq!(p("9").div_int(3).to_string(), "3");
+        assert_eq!(p("-20").div_int(3).to_string(), "-6.666667");
     }
 
     #[test]

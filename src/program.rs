@@ -242,10 +242,18 @@ pub struct Derivation {
 }
 
 /// Builds the subject list: programs add subjects under their own keys, then look indices up by key.
-#[derive(Default)]
 pub struct Subjects<K> {
     index: FxHashMap<(&'static str, K), Subj>,
     list: Vec<SubjectId>,
+}
+
+impl<K> Default for Subjects<K> {
+    fn default() -> Self {
+        Subjects {
+            index: FxHashMap::default(),
+            list: Vec::new(),
+        }
+    }
 }
 
 impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {

@@ -8,7 +8,11 @@ use crate::program::Program;
 #[path = "../programs/douyin_nianhuo_2023.rs"]
 pub mod douyin_nianhuo_2023;
 
-pub static PROGRAMS: &[&Program] = &[&douyin_nianhuo_2023::PROGRAM];
+#[allow(clippy::just_underscores_and_digits)]
+#[path = "../programs/jd_beijixing_2023_12.rs"]
+pub mod jd_beijixing_2023_12;
+
+pub static PROGRAMS: &[&Program] = &[&douyin_nianhuo_2023::PROGRAM, &jd_beijixing_2023_12::PROGRAM];
 
 pub fn find(id: &str) -> Option<&'static Program> {
     PROGRAMS.iter().copied().find(|p| p.id == id)

@@ -20,6 +20,8 @@ pub enum Val {
     Word(&'static str),
     /// A closed window [from, to] of a policy (registration, activity).
     Span(Time, Time),
+    /// A length of time in seconds (live time of a day).
+    Dur(i64),
 }
 
 impl Val {
@@ -92,6 +94,10 @@ impl Val {
             Val::Month(m) => m.to_string(),
             Val::Word(w) => w.to_string(),
             Val::Span(a, b) => format!("{a} … {b}"),
+            Val::Dur(s) => {
+                let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
+                format!("{h}h{m:02}m{sec:02}s")
+            }
         }
     }
 
