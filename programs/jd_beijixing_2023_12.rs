@@ -103,9 +103,24 @@ const MESSAGES: &[Message] = &[
         zh: "{0} 在评估时点及之前没有 `anchor_status`",
     },
     Message {
-        key: "session",
-        en: "session {0} (anchor {1}) {2} … {3}: {4}",
-        zh: "直播间 {0}(主播 {1}){2} … {3}:{4}",
+        key: "session-counted",
+        en: "session {0} (anchor {1}) {2} … {3}: counted",
+        zh: "直播间 {0}(主播 {1}){2} … {3}:计入",
+    },
+    Message {
+        key: "session-virtual",
+        en: "session {0} (anchor {1}) {2} … {3}: left out, virtual anchor",
+        zh: "直播间 {0}(主播 {1}){2} … {3}:不计入,虚拟主播",
+    },
+    Message {
+        key: "session-too-long",
+        en: "session {0} (anchor {1}) {2} … {3}: left out, recorded ≥ max_session_hours",
+        zh: "直播间 {0}(主播 {1}){2} … {3}:不计入,单场 ≥ max_session_hours 统计失效",
+    },
+    Message {
+        key: "session-other-day",
+        en: "session {0} (anchor {1}) {2} … {3}: counted on the day it started",
+        zh: "直播间 {0}(主播 {1}){2} … {3}:计入开播当天",
     },
     Message {
         key: "session-upto-as-of",
@@ -763,18 +778,18 @@ fn evaluate(input: &Input) -> Derivation {
             list.sort();
             for (i, &(start, x, reason)) in list.iter().enumerate() {
                 let (a, _, counted_end, r) = sessions[&x];
-                let args = vec![
-                    Val::Str(x),
-                    Val::Str(a),
-                    Val::Time(start),
-                    Val::Time(recorded_end[&x]),
-                    Val::Word(reason),
-                ];
+                let args = vec![Val::Str(x), Val::Str(a), Val::Time(start), Val::Time(recorded_end[&x])];
+                let msg = match reason {
+                    COUNTED => "session-counted",
+                    VIRTUAL => "session-virtual",
+                    TOO_LONG => "session-too-long",
+                    _ => "session-other-day",
+                };
                 der.details.push(Detail {
                     subj,
                     clause: DAILY_DURATION,
                     path: vec![1 + i as u32],
-                    msg: "session",
+                    msg,
                     args,
                     evidence: vec![r],
                 });

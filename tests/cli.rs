@@ -380,3 +380,40 @@ fn programs_rules_and_check() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("params.json:3: field `min_score`: unknown parameter"));
 }
+
+const JD: &str = "jd-beijixing-2023-12";
+
+#[test]
+fn jd_run_and_explain() {
+    let facts = root().join("facts").join(JD);
+    let f = facts.to_str().unwrap();
+    insta::assert_snapshot!("run_jd_jsonl", ok(&["run", JD, "--facts", f]));
+    let explain = |subject: &str, extra: &[&str]| {
+        let mut args = vec!["explain", JD, "--facts", f, "--subject", subject];
+        args.extend(extra);
+        ok(&args)
+    };
+    // rank 16 on the PK day: tied with rank 15 on duration and orders, the shop id decided
+    insta::assert_snapshot!("explain_jd_J017@2023-12-05", explain("shop-day:J017@2023-12-05", &[]));
+    // a cross-night session from the day before is shown, not counted
+    insta::assert_snapshot!("explain_jd_J005@2023-12-04", explain("shop-day:J005@2023-12-04", &[]));
+    // a session recorded for 24 hours: invalid, so no evidence for the averages
+    insta::assert_snapshot!("explain_jd_J006@2023-12-04", explain("shop-day:J006@2023-12-04", &[]));
+    // a preview counts for time and SKUs, not quality: averages exactly 3 and 60
+    insta::assert_snapshot!("explain_jd_J008@2023-12-06", explain("shop-day:J008@2023-12-06", &[]));
+    // still live at as-of: counted up to as-of; in Chinese
+    insta::assert_snapshot!(
+        "explain_jd_J012@2023-12-12_zh",
+        explain("shop-day:J012@2023-12-12", &["--lang", "zh"])
+    );
+    // a virtual anchor's 8 hours do not count
+    insta::assert_snapshot!(
+        "explain_jd_J007@2023-12-04_json",
+        explain("shop-day:J007@2023-12-04", &["--format", "json"])
+    );
+    insta::assert_snapshot!("explain_jd_anchor_A004", explain("anchor:A004", &[]));
+    insta::assert_snapshot!("explain_jd_anchor_A005", explain("anchor:A005", &[]));
+    // a shop-day id that no session creates
+    let out = zhunru(&["explain", JD, "--facts", f, "--subject", "shop-day:J001@2023-12-31"]);
+    assert_eq!(out.status.code(), Some(2));
+}
