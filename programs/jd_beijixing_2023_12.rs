@@ -388,6 +388,9 @@ fn pk_ranking<'a>(inp: impl Iterator<Item = (&'a i64, &'a i64, &'a Sym)>) -> imp
     pool.into_iter().enumerate().map(|(i, (_, _, s))| (s, i as u32 + 1))
 }
 
+/// A session touching an explained shop-day: (start, session, why it counts or not).
+type SessionReason = (Time, Sym, &'static str);
+
 /// The group key of "all sessions of the shop-day", beside per-anchor groups (anchor ids are below it).
 const ALL: Sym = Sym(u32::MAX);
 
@@ -445,15 +448,10 @@ fn evaluate(input: &Input) -> Derivation {
 
     // Subjects being explained: evidence-only rules run for them alone.
     let mut wanted_day_in: Vec<(Sym, Date)> = Vec::new();
-    let mut wanted_anchor_in: Vec<(Sym,)> = Vec::new();
     for w in input.explain {
-        match w.kind.as_str() {
-            SHOP_DAY => {
-                let parsed = w.id.rsplit_once('@').and_then(|(s, d)| Some((facts.sym(s)?, Date::parse(d).ok()?)));
-                wanted_day_in.extend(parsed);
-            }
-            ANCHOR => wanted_anchor_in.extend(facts.sym(&w.id).map(|a| (a,))),
-            _ => {}
+        if w.kind == SHOP_DAY {
+            let parsed = w.id.rsplit_once('@').and_then(|(s, d)| Some((facts.sym(s)?, Date::parse(d).ok()?)));
+            wanted_day_in.extend(parsed);
         }
     }
 
@@ -466,7 +464,6 @@ fn evaluate(input: &Input) -> Derivation {
         relation misconduct(Sym, Time, Rec) = misconduct_in;                    // shop, time
         relation anchor_status(Sym, Time, Dec, bool, Rec) = status_in;          // anchor, time, quality, live
         relation wanted_day(Sym, Date) = wanted_day_in;
-        relation wanted_anchor(Sym) = wanted_anchor_in;
 
         relation shop_day(Sym, Date);
         relation anchor_subject(Sym);
@@ -769,7 +766,7 @@ fn evaluate(input: &Input) -> Derivation {
             m
         });
         let wanted: HashSet<(Sym, Date)> = res.wanted_day.iter().copied().collect();
-        let mut by_day: BTreeMap<(Sym, Date), Vec<(Time, Sym, &'static str)>> = BTreeMap::new();
+        let mut by_day: BTreeMap<(Sym, Date), Vec<SessionReason>> = BTreeMap::new();
         for &(shop, day, x, reason) in &res.day_session {
             by_day.entry((shop, day)).or_default().push((sessions[&x].1, x, reason));
         }
@@ -953,7 +950,6 @@ fn evaluate(input: &Input) -> Derivation {
             }
         }
     }
-    let _ = &res.wanted_anchor;
     der.subjects = days.into_list();
     der
 }
