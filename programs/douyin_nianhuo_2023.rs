@@ -28,6 +28,7 @@ pub static PROGRAM: Program = Program {
     params: PARAMS,
     clauses: CLAUSES,
     messages: MESSAGES,
+    validate: crate::program::no_validation,
     evaluate,
 };
 
@@ -357,6 +358,7 @@ const RELATIONS: &[Relation] = &[
         key: &["shop_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "merchants: 小店 (store) and 全球购 (global); novice = in 新手期",
     },
     Relation {
@@ -369,6 +371,7 @@ const RELATIONS: &[Relation] = &[
         key: &["shop_id", "date"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "商家体验分 readings; the latest on or before as-of counts",
     },
     Relation {
@@ -377,6 +380,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "undirected links between shops (same legal representative, ...)",
     },
     Relation {
@@ -390,6 +394,7 @@ const RELATIONS: &[Relation] = &[
         key: &["penalty_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "penalties (处罚) of a shop",
     },
     Relation {
@@ -403,6 +408,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: Some(("start", "end")),
+        disjoint: &[],
         doc: "因处罚停业 intervals [start, end); open-ended without end",
     },
     Relation {
@@ -416,6 +422,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: Some(("start", "end")),
+        disjoint: &[],
         doc: "限制参与营销活动 intervals [start, end)",
     },
     Relation {
@@ -429,6 +436,7 @@ const RELATIONS: &[Relation] = &[
         key: &["category_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "product categories; cross_store_discount = supports 跨店每满减",
     },
     Relation {
@@ -446,6 +454,7 @@ const RELATIONS: &[Relation] = &[
             target_field: "category_id",
         }],
         interval: None,
+        disjoint: &[],
         doc: "category maxima of the 近30天 rates",
     },
     Relation {
@@ -463,6 +472,7 @@ const RELATIONS: &[Relation] = &[
             target_field: "category_id",
         }],
         interval: None,
+        disjoint: &[],
         doc: "products; sku_key groups 同SKU products of one shop",
     },
     Relation {
@@ -477,6 +487,7 @@ const RELATIONS: &[Relation] = &[
         key: &["product_id", "date"],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "近30天 rates as of `date`; the latest on or before as-of counts",
     },
     Relation {
@@ -490,6 +501,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[PRODUCT_REF],
         interval: Some(("from", "to")),
+        disjoint: &[],
         doc: "listed page prices and when they are in force [from, to)",
     },
     Relation {
@@ -498,6 +510,7 @@ const RELATIONS: &[Relation] = &[
         key: &["product_id", "time"],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "报名价; a later record is an adjustment (调价)",
     },
     Relation {
@@ -506,6 +519,7 @@ const RELATIONS: &[Relation] = &[
         key: &["product_id"],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "推荐报名价",
     },
     Relation {
@@ -514,6 +528,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "虚构原价, 先涨后降, ...",
     },
     Relation {
@@ -527,6 +542,7 @@ const RELATIONS: &[Relation] = &[
         key: &["order_id"],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "paid orders (unit price)",
     },
     Relation {
@@ -535,6 +551,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "跨店每满减 报名 of a shop",
     },
     Relation {
@@ -543,6 +560,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[PRODUCT_REF],
         interval: None,
+        disjoint: &[],
         doc: "取消报名 of one product from 跨店每满减",
     },
     Relation {
@@ -551,6 +569,7 @@ const RELATIONS: &[Relation] = &[
         key: &["creator_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "creators with their 口碑分",
     },
     Relation {
@@ -564,6 +583,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "违规扣分 of a creator: offsite_diversion, false_advertising, ...",
     },
     Relation {
@@ -572,6 +592,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "violations of a creator: prohibited_share, ...",
     },
 ];

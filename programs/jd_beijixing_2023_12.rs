@@ -29,6 +29,7 @@ pub static PROGRAM: Program = Program {
     params: PARAMS,
     clauses: CLAUSES,
     messages: MESSAGES,
+    validate: crate::program::no_validation,
     evaluate,
 };
 
@@ -197,6 +198,7 @@ const RELATIONS: &[Relation] = &[
         key: &["shop_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "the 北极星 merchant list with the time each shop was confirmed on it",
     },
     Relation {
@@ -210,6 +212,7 @@ const RELATIONS: &[Relation] = &[
         key: &["anchor_id"],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "anchors (主播); virtual = 虚拟主播",
     },
     Relation {
@@ -226,6 +229,7 @@ const RELATIONS: &[Relation] = &[
         key: &["session_id"],
         refs: &[ANCHOR_REF],
         interval: Some(("start", "end")),
+        disjoint: &[],
         doc: "live sessions (直播间) with their recorded interval [start, end)",
     },
     Relation {
@@ -238,6 +242,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[SESSION_REF],
         interval: None,
+        disjoint: &[],
         doc: "live-exclusive benefits of a session: 直播专享券 (coupon), 赠 (gift), 价 (price)",
     },
     Relation {
@@ -246,6 +251,7 @@ const RELATIONS: &[Relation] = &[
         key: &["session_id"],
         refs: &[SESSION_REF],
         interval: None,
+        disjoint: &[],
         doc: "orders (单量) of a session",
     },
     Relation {
@@ -254,6 +260,7 @@ const RELATIONS: &[Relation] = &[
         key: &[],
         refs: &[],
         interval: None,
+        disjoint: &[],
         doc: "作弊, 恶意套取, 虚假交易, ...",
     },
     Relation {
@@ -267,6 +274,7 @@ const RELATIONS: &[Relation] = &[
         key: &["anchor_id", "time"],
         refs: &[ANCHOR_REF],
         interval: None,
+        disjoint: &[],
         doc: "anchor status readings for coupon use",
     },
 ];

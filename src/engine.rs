@@ -55,7 +55,24 @@ pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure
         .chain(cli_params.iter())
         .map(|(p, t)| (p.as_path(), t.as_str()))
         .collect();
-    let params = Params::resolve(program.params, &files, opts.as_of.as_deref());
+    let params = Params::resolve(program.params, &files, opts.as_of.as_deref()).and_then(|p| {
+        let errs: Vec<InputError> = (program.validate)(&p)
+            .into_iter()
+            .map(|(name, msg)| {
+                let file = match p.source(name) {
+                    Some(crate::params::Source::File(f)) => f.clone(),
+                    Some(crate::params::Source::Flag) => "--params".to_string(),
+                    _ => "(default parameters)".to_string(),
+                };
+                InputError::new(file, None, Some(name), msg)
+            })
+            .collect();
+        if errs.is_empty() {
+            Ok(p)
+        } else {
+            Err(errs)
+        }
+    });
     match (facts, params) {
         (Ok(facts), Ok(params)) if errs.is_empty() => Ok(Loaded { facts, params }),
         (f, p) => {

@@ -133,18 +133,49 @@ impl Explainer<'_> {
                 }
                 Role::Reward => {
                     if v.status == Status::Admitted {
+                        // a reward clause's own outcome (a provider-month total, the redemption dates)
+                        for c in self.eval.check_rows(s).filter(|c| c.clause == id) {
+                            out.push(Node {
+                                clause: Some(full.clone()),
+                                role: "reward",
+                                outcome: c.outcome.name(),
+                                text: format!("{text}: {}", c.observed.text(&self.facts.syms)),
+                                observed: c.observed.json(&self.facts.syms),
+                                required: c.required.json(&self.facts.syms),
+                                op: (!meta.op.is_empty()).then_some(meta.op),
+                                param: meta.param.map(str::to_string),
+                                evidence: self.evidence(self.eval.cited(s, id)),
+                                children: self.children(s, id),
+                                subject: None,
+                            });
+                        }
+                        // with a total node above, each reward shows only its own records; alone, it carries the
+                        // clause's evidence and derived nodes
+                        let alone = self.eval.check_rows(s).all(|c| c.clause != id);
                         for r in self.eval.reward_rows(s, id) {
+                            let shared: Vec<Rec> = if alone { self.eval.cited(s, id).collect() } else { Vec::new() };
+                            let who: Vec<String> = r
+                                .extra
+                                .iter()
+                                .filter(|(k, _)| k.ends_with("_id"))
+                                .map(|(_, v)| v.text(&self.facts.syms))
+                                .collect();
+                            let who = if who.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", who.join(", "))
+                            };
                             out.push(Node {
                                 clause: Some(full.clone()),
                                 role: "reward",
                                 outcome: "info",
-                                text: format!("{text}: {} {} {}", r.kind, r.amount, r.unit),
+                                text: format!("{text}: {} {} {}{who}", r.kind, r.amount, r.unit),
                                 observed: Val::Dec(r.amount).json(&self.facts.syms),
                                 required: Json::Null,
                                 op: None,
                                 param: meta.param.map(str::to_string),
-                                evidence: self.evidence(r.evidence.iter().copied().chain(self.eval.cited(s, id))),
-                                children: self.children(s, id),
+                                evidence: self.evidence(r.evidence.iter().copied().chain(shared)),
+                                children: if alone { self.children(s, id) } else { Vec::new() },
                                 subject: None,
                             });
                         }

@@ -130,6 +130,7 @@ impl FactSet {
         };
         for rel in &mut facts.rels {
             dedupe_and_check_keys(rel, &facts.syms, &mut errs);
+            check_disjoint(rel, &facts.syms, &mut errs);
         }
         facts.check_references(&mut errs);
         if !errs.is_empty() {
@@ -527,6 +528,48 @@ fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<Inpu
             ));
         } else {
             by_key.insert(key, row.line);
+        }
+    }
+}
+
+/// Records equal in the `disjoint` fields must not have overlapping `[start, end)` intervals.
+fn check_disjoint(rel: &RelData, syms: &Interner, errs: &mut Vec<InputError>) {
+    let (Some((from, to)), false) = (rel.schema.interval, rel.schema.disjoint.is_empty()) else {
+        return;
+    };
+    let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
+    let (fi, ti) = (
+        rel.schema.field_index(from).expect("interval field"),
+        rel.schema.field_index(to).expect("interval field"),
+    );
+    let idx: Vec<usize> = rel
+        .schema
+        .disjoint
+        .iter()
+        .map(|k| rel.schema.field_index(k).expect("disjoint field"))
+        .collect();
+    let mut groups: HashMap<Vec<Val>, Vec<&Row>> = HashMap::new();
+    for row in &rel.rows {
+        groups.entry(idx.iter().map(|&i| row.vals[i]).collect()).or_default().push(row);
+    }
+    for (key, mut rows) in groups {
+        rows.sort_by_key(|r| (r.vals[fi], r.line));
+        for pair in rows.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            // a starts first; they overlap when a is open-ended or ends after b starts
+            if a.vals[ti] == Val::Null || a.vals[ti] > b.vals[fi] {
+                errs.push(InputError::new(
+                    &file,
+                    Some(b.line),
+                    Some(from),
+                    format!(
+                        "overlaps the interval of line {} for the same {} ({}) (expected one record in force at a time)",
+                        a.line,
+                        rel.schema.disjoint.join(" and "),
+                        key.iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
         }
     }
 }

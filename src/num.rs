@@ -87,6 +87,26 @@ impl Dec {
         self.0.checked_mul(n).map(Dec)
     }
 
+    /// `self × percent %`, rounded half up to 0.01 (fen).
+    pub fn percent_round_half_up_2(self, percent: Dec) -> Dec {
+        // self·10^6 × percent·10^6 / 100 = value·10^12 / 100; scale back to 10^6 rounded to 10^4 (two places)
+        let exact = self.0 as i128 * percent.0 as i128; // value × 10^12 × 100
+        let unit = 100i128 * 1_000_000 * 10_000; // 10^12·100 / 10^2 → one fen in `exact` units
+        let q = (exact * 2 + unit * exact.signum()) / (2 * unit);
+        Dec((q * 10_000) as i64)
+    }
+
+    /// `self`, rounded down to 0.01.
+    pub fn floor_2(self) -> Dec {
+        Dec(self.0.div_euclid(10_000) * 10_000)
+    }
+
+    /// `self × num / den`, rounded down to 0.01 (a proportional share).
+    pub fn share_floor_2(self, num: Dec, den: Dec) -> Dec {
+        let fen = (self.0 as i128 * num.0 as i128).div_euclid(den.0 as i128 * 10_000);
+        Dec((fen * 10_000) as i64)
+    }
+
     pub fn is_integer(self) -> bool {
         self.0 % SCALE == 0
     }
@@ -183,6 +203,16 @@ mod tests {
         assert_eq!(p("20").div_int(3).to_string(), "6.666667");
         assert_eq!(p("9").div_int(3).to_string(), "3");
         assert_eq!(p("-20").div_int(3).to_string(), "-6.666667");
+    }
+
+    #[test]
+    fn money_rounding() {
+        // 1234.5 × 8% = 98.76; 0.125 × 100% rounds half up to 0.13
+        assert_eq!(p("1234.5").percent_round_half_up_2(p("8")).to_string(), "98.76");
+        assert_eq!(p("0.125").percent_round_half_up_2(p("100")).to_string(), "0.13");
+        assert_eq!(p("0.124").percent_round_half_up_2(p("100")).to_string(), "0.12");
+        assert_eq!(p("10.999").floor_2().to_string(), "10.99");
+        assert_eq!(p("100").share_floor_2(p("1"), p("3")).to_string(), "33.33");
     }
 
     #[test]

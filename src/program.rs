@@ -147,7 +147,14 @@ pub struct Program {
     pub params: &'static [ParamSpec],
     pub clauses: &'static [ClauseMeta],
     pub messages: &'static [Message],
+    /// Checks across parameters that their types cannot express (a table's order, a bound): (parameter, what is wrong).
+    pub validate: fn(&Params) -> Vec<(&'static str, String)>,
     pub evaluate: fn(&Input) -> Derivation,
+}
+
+/// For programs whose parameter types say it all.
+pub fn no_validation(_: &Params) -> Vec<(&'static str, String)> {
+    Vec::new()
 }
 
 impl Program {

@@ -12,7 +12,15 @@ pub mod douyin_nianhuo_2023;
 #[path = "../programs/jd_beijixing_2023_12.rs"]
 pub mod jd_beijixing_2023_12;
 
-pub static PROGRAMS: &[&Program] = &[&douyin_nianhuo_2023::PROGRAM, &jd_beijixing_2023_12::PROGRAM];
+#[allow(clippy::just_underscores_and_digits)]
+#[path = "../programs/taobao_sp_2021q4.rs"]
+pub mod taobao_sp_2021q4;
+
+pub static PROGRAMS: &[&Program] = &[
+    &douyin_nianhuo_2023::PROGRAM,
+    &jd_beijixing_2023_12::PROGRAM,
+    &taobao_sp_2021q4::PROGRAM,
+];
 
 pub fn find(id: &str) -> Option<&'static Program> {
     PROGRAMS.iter().copied().find(|p| p.id == id)

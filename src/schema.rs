@@ -78,6 +78,8 @@ pub struct Relation {
     pub refs: &'static [Reference],
     /// (start, end) fields of a half-open interval; the end, when present, must be after the start.
     pub interval: Option<(&'static str, &'static str)>,
+    /// Records equal in these fields must have intervals that do not overlap (one cooperation at a time).
+    pub disjoint: &'static [&'static str],
     pub doc: &'static str,
 }
 

@@ -74,6 +74,12 @@ impl Val {
             _ => None,
         }
     }
+    pub fn opt_date(self) -> Option<Date> {
+        match self {
+            Val::Date(d) => Some(d),
+            _ => None,
+        }
+    }
     pub fn month(self) -> Month {
         match self {
             Val::Month(m) => m,

@@ -65,8 +65,17 @@ fn by_subject(n: usize, subjects: impl Iterator<Item = Subj>) -> Vec<Vec<usize>>
 impl Evaluation {
     /// Groups rows, checks that the rules gave each subject exactly one outcome per verdict clause of its kind,
     /// and computes the verdicts. A broken invariant is our bug, reported as an internal error.
-    pub fn new(program: &'static Program, der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
+    pub fn new(program: &'static Program, mut der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
         let n = der.subjects.len();
+        // rewards in a stable order whatever the input order: by clause, then whom they go to (the extra fields), then amount
+        der.rewards.sort_by_cached_key(|r| {
+            (
+                r.subj,
+                r.clause,
+                r.extra.iter().map(|(k, v)| format!("{k}={}", v.text(syms))).collect::<Vec<_>>(),
+                r.amount,
+            )
+        });
         for c in &der.checks {
             let (meta, kind) = (program.meta(c.clause), &der.subjects[c.subj as usize].kind);
             if meta.subject != kind {
@@ -151,9 +160,6 @@ impl Evaluation {
         }
         for (s, name, val) in &der.fields {
             verdicts[*s as usize].fields.push((name, val.json(syms)));
-        }
-        for v in &mut verdicts {
-            v.rewards.sort_by_key(|j| j.to_string());
         }
         let mut order: Vec<Subj> = (0..n as Subj).collect();
         order.sort_by(|&a, &b| {

@@ -417,3 +417,72 @@ fn jd_run_and_explain() {
     let out = zhunru(&["explain", JD, "--facts", f, "--subject", "shop-day:J001@2023-12-31"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+const SP: &str = "taobao-sp-2021q4";
+
+#[test]
+fn taobao_sp_run_explain_and_parameter_errors() {
+    let facts = root().join("facts").join(SP);
+    let f = facts.to_str().unwrap();
+    insta::assert_snapshot!("run_sp_jsonl", ok(&["run", SP, "--facts", f]));
+    let explain = |subject: &str| ok(&["explain", SP, "--facts", f, "--subject", subject]);
+    // a V2 → V4 jump and M10's jump, with their level histories; the GMV of each merchant
+    insta::assert_snapshot!("explain_sp_P1@2021-11", explain("sp-month:P1@2021-11"));
+    // M10 also cooperates with P2, but counts for P1 whose cooperation started first
+    insta::assert_snapshot!("explain_sp_P2@2021-11", explain("sp-month:P2@2021-11"));
+    // M11 ended the cooperation mid-November: its October reward is flagged reassigned
+    insta::assert_snapshot!("explain_sp_P1@2021-10", explain("sp-month:P1@2021-10"));
+    // two active merchants and one unknown: missing
+    insta::assert_snapshot!("explain_sp_P5@2021-12", explain("sp-month:P5@2021-12"));
+
+    // coefficient_percent has no default: without it, bad input naming the parameter
+    let dir = scratch("sp-no-coefficient");
+    copy_dir(&facts, &dir, |name, text| {
+        if name == "params.json" {
+            r#"{"as_of": "2022-01-15"}"#.to_string()
+        } else {
+            text
+        }
+    });
+    let out = zhunru(&["run", SP, "--facts", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("field `coefficient_percent`: required parameter is missing"),
+        "{stderr}"
+    );
+    // bounds the types cannot say
+    std::fs::write(
+        dir.join("params.json"),
+        r#"{"as_of": "2022-01-15", "coefficient_percent": -1, "lookback_months": 0, "negative_growth": "signed", "months": ["2021-13"]}"#,
+    )
+    .unwrap();
+    let out = zhunru(&["run", SP, "--facts", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    for field in ["coefficient_percent", "negative_growth", "months"] {
+        assert!(stderr.contains(&format!("field `{field}`")), "{field}: {stderr}");
+    }
+    std::fs::write(
+        dir.join("params.json"),
+        r#"{"as_of": "2022-01-15", "coefficient_percent": 8, "lookback_months": 0}"#,
+    )
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&zhunru(&["run", SP, "--facts", dir.to_str().unwrap()]).stderr).to_string();
+    assert!(stderr.contains("field `lookback_months`: expected an integer ≥ 1"), "{stderr}");
+    // two cooperation records of one provider and merchant that overlap
+    std::fs::write(dir.join("params.json"), r#"{"as_of": "2022-01-15", "coefficient_percent": 8}"#).unwrap();
+    let mut coop = std::fs::read_to_string(facts.join("sp_merchant.jsonl")).unwrap();
+    coop.push_str("{\"sp_id\":\"P1\",\"merchant_id\":\"M01\",\"mode\":\"commission\",\"signed\":true,\"start\":\"2021-10-01\"}\n");
+    let line = coop.lines().count();
+    std::fs::write(dir.join("sp_merchant.jsonl"), coop).unwrap();
+    let out = zhunru(&["check", SP, "--facts", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!("sp_merchant.jsonl:{line}: field `start`: overlaps the interval of line")),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
