@@ -801,7 +801,7 @@ fn evaluate(input: &Input) -> Derivation {
             .filter(|st| st.0 == m && st.1 < redeem_by)
             .map(|st| (st.1, st.2))
             .collect();
-        walk.sort_by(|a, b| b.0.cmp(&a.0));
+        walk.sort_by_key(|w| std::cmp::Reverse(w.0));
         push(REDEMPTION, vec![2], "walk", vec![Val::Date(redeem_by)], vec![]);
         for (k, (d, n)) in walk.into_iter().enumerate() {
             let path = vec![2, k as u32];
