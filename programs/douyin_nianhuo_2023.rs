@@ -1267,17 +1267,11 @@ fn evaluate(input: &Input) -> Derivation {
             .iter()
             .map(|&(s, clause, inner_kind, inner)| (subjects.get(kind_of(clause), s), clause, subjects.get(inner_kind, inner))),
     );
-    for &(s, clause, msg, args) in &res.note {
-        let args = args.into_iter().filter(|a| *a != Val::Null).collect();
-        der.details.push(Detail {
-            subj: subjects.get(kind_of(clause), s),
-            clause,
-            path: vec![0],
-            msg,
-            args,
-            evidence: vec![],
-        });
-    }
+    der.details.extend(
+        res.note
+            .iter()
+            .map(|&(s, clause, msg, args)| Detail::note(subjects.get(kind_of(clause), s), clause, msg, &args)),
+    );
     for &(o, amount, _) in &res.claim {
         let subj = subjects.get(ORDER, o);
         // the claim's records are the `cite` rows of the claim rules; the explainer shows them on the reward node

@@ -719,18 +719,13 @@ fn evaluate(input: &Input) -> Derivation {
     der.cites
         .extend(res.day_cite.iter().map(|&(shop, day, c, r)| (sd(shop, day), c, r)));
     der.cites.extend(res.anchor_cite.iter().map(|&(a, c, r)| (an(a), c, r)));
-    let note = |subj, clause, msg, args: [Val; 5]| Detail {
-        subj,
-        clause,
-        path: vec![0],
-        msg,
-        args: args.into_iter().filter(|a| *a != Val::Null).collect(),
-        evidence: vec![],
-    };
+    der.details.extend(
+        res.day_note
+            .iter()
+            .map(|&(shop, day, c, m, args)| Detail::note(sd(shop, day), c, m, &args)),
+    );
     der.details
-        .extend(res.day_note.iter().map(|&(shop, day, c, m, args)| note(sd(shop, day), c, m, args)));
-    der.details
-        .extend(res.anchor_note.iter().map(|&(a, c, m, args)| note(an(a), c, m, args)));
+        .extend(res.anchor_note.iter().map(|&(a, c, m, args)| Detail::note(an(a), c, m, &args)));
     let anchor_rec: HashMap<Sym, Rec> = res.anchor.iter().map(|a| (a.0, a.3)).collect();
     for &(shop, day, clause, amount, owner) in &res.coupon {
         let kind = if clause == PK_COUPONS { "pk-coupons" } else { "daily-coupons" };

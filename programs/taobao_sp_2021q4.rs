@@ -584,17 +584,11 @@ fn evaluate(input: &Input) -> Derivation {
     }
     der.cites.extend(res.cite.iter().map(|&(sp, m, c, r)| (subj(sp, m), c, r)));
     der.flags.extend(res.flag.iter().map(|&(sp, m, f)| (subj(sp, m), f)));
-    for &(sp, m, clause, msg, args) in &res.note {
-        let args = args.into_iter().filter(|a| *a != Val::Null).collect();
-        der.details.push(Detail {
-            subj: subj(sp, m),
-            clause,
-            path: vec![0],
-            msg,
-            args,
-            evidence: vec![],
-        });
-    }
+    der.details.extend(
+        res.note
+            .iter()
+            .map(|&(sp, m, clause, msg, args)| Detail::note(subj(sp, m), clause, msg, &args)),
+    );
     let email: HashMap<Month, Date> = res.email_by.iter().copied().collect();
     let gmv_rec: HashMap<(Sym, Month), Rec> = res.gmv.iter().map(|g| ((g.0, g.1), g.3)).collect();
     let level_rec: HashMap<(Sym, Month), (i8, Rec)> = res.level.iter().map(|l| ((l.0, l.1), (l.2, l.3))).collect();

@@ -3,7 +3,7 @@
 
 use crate::facts::{FactSet, Rec};
 use crate::params::Params;
-use crate::program::{ClauseId, Detail, Outcome, Role, Subj};
+use crate::program::{Check, ClauseId, Detail, Outcome, Role, Subj};
 use crate::time::Time;
 use crate::value::Val;
 use crate::verdict::{Evaluation, Status};
@@ -99,19 +99,7 @@ impl Explainer<'_> {
             match meta.role {
                 Role::Verdict | Role::Tier => {
                     for c in self.eval.check_rows(s).filter(|c| c.clause == id) {
-                        out.push(Node {
-                            clause: Some(full.clone()),
-                            role: meta.role.name(),
-                            outcome: c.outcome.name(),
-                            text: text.into(),
-                            observed: c.observed.json(&self.facts.syms),
-                            required: c.required.json(&self.facts.syms),
-                            op: (!meta.op.is_empty()).then_some(meta.op),
-                            param: meta.param.map(str::to_string),
-                            evidence: self.evidence(self.eval.cited(s, id)),
-                            children: self.children(s, id),
-                            subject: None,
-                        });
+                        out.push(self.check_node(s, c, text.to_string()));
                     }
                 }
                 Role::Flag => {
@@ -135,19 +123,7 @@ impl Explainer<'_> {
                     if v.status == Status::Admitted {
                         // a reward clause's own outcome (a provider-month total, the redemption dates)
                         for c in self.eval.check_rows(s).filter(|c| c.clause == id) {
-                            out.push(Node {
-                                clause: Some(full.clone()),
-                                role: "reward",
-                                outcome: c.outcome.name(),
-                                text: format!("{text}: {}", c.observed.text(&self.facts.syms)),
-                                observed: c.observed.json(&self.facts.syms),
-                                required: c.required.json(&self.facts.syms),
-                                op: (!meta.op.is_empty()).then_some(meta.op),
-                                param: meta.param.map(str::to_string),
-                                evidence: self.evidence(self.eval.cited(s, id)),
-                                children: self.children(s, id),
-                                subject: None,
-                            });
+                            out.push(self.check_node(s, c, format!("{text}: {}", c.observed.text(&self.facts.syms))));
                         }
                         // with a total node above, each reward shows only its own records; alone, it carries the
                         // clause's evidence and derived nodes
@@ -184,6 +160,25 @@ impl Explainer<'_> {
             }
         }
         out
+    }
+
+    /// The node of one outcome a rule derived for a clause: observed and required values, the parameter, the cited
+    /// records and the derived nodes under it.
+    fn check_node(&self, s: Subj, c: &Check, text: String) -> Node {
+        let meta = self.eval.program.meta(c.clause);
+        Node {
+            clause: Some(self.eval.program.full_id(c.clause)),
+            role: meta.role.name(),
+            outcome: c.outcome.name(),
+            text,
+            observed: c.observed.json(&self.facts.syms),
+            required: c.required.json(&self.facts.syms),
+            op: (!meta.op.is_empty()).then_some(meta.op),
+            param: meta.param.map(str::to_string),
+            evidence: self.evidence(self.eval.cited(s, c.clause)),
+            children: self.children(s, c.clause),
+            subject: None,
+        }
     }
 
     fn evidence(&self, recs: impl Iterator<Item = Rec>) -> Vec<Evidence> {

@@ -219,6 +219,22 @@ pub struct Detail {
     pub evidence: Vec<Rec>,
 }
 
+impl Detail {
+    /// A note a rule attached to a clause outcome (why evidence is missing, what was counted): first under the
+    /// clause, its arguments without the empty ones.
+    pub fn note(subj: Subj, clause: ClauseId, msg: &'static str, args: &[Val]) -> Detail {
+        let args = args.iter().copied().filter(|a| *a != Val::Null).collect();
+        Detail {
+            subj,
+            clause,
+            path: vec![0],
+            msg,
+            args,
+            evidence: Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Reward {
     pub subj: Subj,
