@@ -377,8 +377,10 @@ fn node_line(n: &Node, lang: Lang) -> String {
                         line.push_str(&format!(": {observed_w} {obs} — {required_w} {op} {p}"));
                     }
                 }
-                ("missing", _, true) => line.push_str(&format!(" — {no_ev}")),
-                ("missing", _, false) => line.push_str(&format!(" — {no_ev}; {required_w} {op} {req}{param}")),
+                ("missing", true, true) => line.push_str(&format!(" — {no_ev}")),
+                ("missing", false, true) => line.push_str(&format!(" — {no_ev}; {observed_w} {obs}")),
+                ("missing", true, false) => line.push_str(&format!(" — {no_ev}; {required_w} {op} {req}{param}")),
+                ("missing", false, false) => line.push_str(&format!(" — {no_ev}; {observed_w} {obs}, {required_w} {op} {req}{param}")),
                 ("pass", false, false) if !op.is_empty() => line.push_str(&format!(": {obs} {op} {req}{param}")),
                 (_, false, false) => line.push_str(&format!(": {observed_w} {obs} — {required_w} {op} {req}{param}").replace("  ", " ")),
                 (_, false, true) => line.push_str(&format!(": {obs}")),
