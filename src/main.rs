@@ -1,3 +1,8 @@
 fn main() {
-    std::process::exit(zhunru::cli::main());
+    // A panic is our bug: report it as an internal error (exit 1), never as a crash code scripts do not expect.
+    let code = std::panic::catch_unwind(zhunru::cli::main).unwrap_or_else(|_| {
+        eprintln!("internal error: zhunru panicked (see the message above); please report it with the command and the facts");
+        1
+    });
+    std::process::exit(code);
 }
