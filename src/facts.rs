@@ -7,9 +7,9 @@ use crate::num::Dec;
 use crate::schema::{Field, Range, Relation, Ty};
 use crate::time::{Date, Month, Time};
 use crate::value::Val;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// A reference to one input record: (relation index, row index). Rows are kept in line order, so `Rec` order is
@@ -58,7 +58,7 @@ impl FactSet {
                 )])
             }
         };
-        let mut files: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut files: HashMap<usize, Vec<String>> = HashMap::default();
         let mut params_file = None;
         let mut names: Vec<String> = Vec::new();
         for entry in entries.flatten() {
@@ -204,7 +204,7 @@ impl FactSet {
                     .expect("reference target in schema");
                 let target = &self.rels[ti];
                 let tfi = target.schema.field_index(r.target_field).expect("reference target field in schema");
-                let known: HashSet<Val> = target.rows.iter().map(|row| row.vals[tfi]).collect();
+                let known: FxHashSet<Val> = target.rows.iter().map(|row| row.vals[tfi]).collect();
                 for row in &rel.rows {
                     let v = row.vals[fi];
                     if v != Val::Null && !known.contains(&v) {
@@ -253,36 +253,21 @@ fn load_file(path: &Path, name: &str, schema: &Relation, syms: &mut Interner, ro
     };
     if name.ends_with(".jsonl") {
         for (i, line) in text.split('\n').enumerate() {
-            let line_no = i as u32 + 1;
             let line = line.strip_suffix('\r').unwrap_or(line);
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<Line>(line) {
-                Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
-                Err(e) => errs.push(InputError::new(
-                    name,
-                    Some(line_no),
-                    None,
-                    format!("not a JSON object: {}", json_err(&e)),
-                )),
+            if !line.trim().is_empty() {
+                parse_record(line, name, i as u32 + 1, schema, syms, rows, errs);
             }
         }
     } else if !text.trim().is_empty() {
         match serde_json::from_str::<Vec<&RawValue>>(&text) {
             Ok(items) => {
+                // line numbers counted as we go: the elements come in text order
+                let (mut offset, mut line_no) = (0, 1);
                 for raw in items {
-                    let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                    let line_no = text[..offset].matches('\n').count() as u32 + 1;
-                    match serde_json::from_str::<Line>(raw.get()) {
-                        Ok(v) => convert(v, name, line_no, schema, syms, rows, errs),
-                        Err(e) => errs.push(InputError::new(
-                            name,
-                            Some(line_no),
-                            None,
-                            format!("not a JSON object: {}", json_err(&e)),
-                        )),
-                    }
+                    let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+                    line_no += text[offset..start].matches('\n').count() as u32;
+                    offset = start;
+                    parse_record(raw.get(), name, line_no, schema, syms, rows, errs);
                 }
             }
             Err(e) => errs.push(InputError::new(
@@ -304,101 +289,146 @@ fn json_err(e: &serde_json::Error) -> String {
     }
 }
 
-/// One parsed line: a JSON object whose keys are unique, or another JSON value (an error for the caller to report).
-enum Line {
-    Object(Map<String, Json>),
-    Duplicate(String),
-    Other,
+/// One record as parsed: the raw JSON text of each schema field (parsed by type later, numbers straight from their
+/// text), and whatever did not fit the schema. No intermediate JSON tree is built.
+struct RawRecord<'a> {
+    fields: Vec<Option<&'a RawValue>>,
+    unknown: Vec<String>,
+    duplicate: Option<String>,
 }
 
-impl<'de> serde::Deserialize<'de> for Line {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Line, D::Error> {
+/// Parses a record against a schema; `None` when the value is not a JSON object.
+struct RecordSeed<'s>(&'s Relation);
+
+/// An object key, borrowed from the input unless it has escapes.
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Line;
+            type Value = Key<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
+                f.write_str("a field name")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Line, A::Error> {
-                let mut m = Map::new();
-                let mut dup = None;
-                while let Some((k, v)) = a.next_entry::<String, Json>()? {
-                    if m.contains_key(&k) {
-                        dup.get_or_insert(k);
-                    } else {
-                        m.insert(k, v);
-                    }
-                }
-                Ok(dup.map(Line::Duplicate).unwrap_or(Line::Object(m)))
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(s.into()))
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Line, A::Error> {
-                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(Line::Other)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Line, E> {
-                Ok(Line::Other)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Line, E> {
-                Ok(Line::Other)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Line, E> {
-                Ok(Line::Other)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Line, E> {
-                Ok(Line::Other)
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Line, E> {
-                Ok(Line::Other)
-            }
-            fn visit_unit<E>(self) -> Result<Line, E> {
-                Ok(Line::Other)
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(s.to_string().into()))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_str(V)
     }
 }
 
-fn convert(v: Line, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
-    let obj = match v {
-        Line::Object(o) => o,
-        Line::Duplicate(k) => {
-            errs.push(InputError::new(
-                file,
-                Some(line),
-                Some(&k),
-                "given twice in one record (expected each field once)",
-            ));
-            return;
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Option<RawRecord<'de>>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
+    type Value = Option<RawRecord<'de>>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut rec = RawRecord {
+            fields: vec![None; self.0.fields.len()],
+            unknown: Vec::new(),
+            duplicate: None,
+        };
+        while let Some(Key(key)) = a.next_key::<Key<'de>>()? {
+            let raw: &'de RawValue = a.next_value()?;
+            match self.0.field_index(&key) {
+                Some(i) if rec.fields[i].is_some() => {
+                    rec.duplicate.get_or_insert(key.into_owned());
+                }
+                Some(i) => rec.fields[i] = Some(raw),
+                None => rec.unknown.push(key.into_owned()),
+            }
         }
-        Line::Other => {
-            errs.push(InputError::new(
-                file,
-                Some(line),
-                None,
-                "expected a JSON object {\"field\": value, ...}",
-            ));
-            return;
-        }
-    };
+        Ok(Some(rec))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Parses one record's text and converts it; errors go to `errs`, a good record to `rows`.
+fn parse_record(
+    text: &str,
+    file: &str,
+    line: u32,
+    schema: &Relation,
+    syms: &mut Interner,
+    rows: &mut Vec<Row>,
+    errs: &mut Vec<InputError>,
+) {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    match RecordSeed(schema).deserialize(&mut de).and_then(|r| de.end().map(|_| r)) {
+        Ok(Some(rec)) => convert(rec, file, line, schema, syms, rows, errs),
+        Ok(None) => errs.push(InputError::new(
+            file,
+            Some(line),
+            None,
+            "expected a JSON object {\"field\": value, ...}",
+        )),
+        Err(e) => errs.push(InputError::new(
+            file,
+            Some(line),
+            None,
+            format!("not a JSON object: {}", json_err(&e)),
+        )),
+    }
+}
+
+fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+    if let Some(k) = rec.duplicate {
+        errs.push(InputError::new(
+            file,
+            Some(line),
+            Some(&k),
+            "given twice in one record (expected each field once)",
+        ));
+        return;
+    }
     let before = errs.len();
-    for key in obj.keys() {
-        if schema.field_index(key).is_none() {
-            errs.push(InputError::new(
-                file,
-                Some(line),
-                Some(key),
-                format!(
-                    "unknown field (`{}` has {})",
-                    schema.name,
-                    schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
+    for key in &rec.unknown {
+        let known = schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ");
+        errs.push(InputError::new(
+            file,
+            Some(line),
+            Some(key),
+            format!("unknown field (`{}` has {known})", schema.name),
+        ));
     }
     let mut vals = Vec::with_capacity(schema.fields.len());
-    for f in schema.fields {
-        let val = match obj.get(f.name) {
-            None | Some(Json::Null) if f.optional => Val::Null,
+    for (f, raw) in schema.fields.iter().zip(&rec.fields) {
+        let val = match raw.map(|r| r.get()) {
+            None | Some("null") if f.optional => Val::Null,
             None => {
                 errs.push(InputError::new(
                     file,
@@ -408,13 +438,10 @@ fn convert(v: Line, file: &str, line: u32, schema: &Relation, syms: &mut Interne
                 ));
                 Val::Null
             }
-            Some(j) => match typed(f, j, syms) {
-                Ok(v) => v,
-                Err(m) => {
-                    errs.push(InputError::new(file, Some(line), Some(f.name), m));
-                    Val::Null
-                }
-            },
+            Some(text) => typed(f, text, syms).unwrap_or_else(|m| {
+                errs.push(InputError::new(file, Some(line), Some(f.name), m));
+                Val::Null
+            }),
         };
         vals.push(val);
     }
@@ -440,31 +467,49 @@ fn convert(v: Line, file: &str, line: u32, schema: &Relation, syms: &mut Interne
     }
 }
 
-fn typed(f: &Field, j: &Json, syms: &mut Interner) -> Result<Val, String> {
-    let expected = || format!("expected {}, got {}", f.ty.describe(), short(j));
-    let s = || j.as_str().ok_or_else(expected);
+/// A field's value from its raw JSON text: numbers are read exactly from the text, strings unescaped only when needed.
+fn typed(f: &Field, raw: &str, syms: &mut Interner) -> Result<Val, String> {
+    let expected = || format!("expected {}, got {}", f.ty.describe(), short(raw));
+    let string = || -> Result<std::borrow::Cow<str>, String> {
+        if !raw.starts_with('"') {
+            return Err(expected());
+        }
+        if raw.contains('\\') {
+            serde_json::from_str::<String>(raw).map(Into::into).map_err(|_| expected())
+        } else {
+            Ok(raw[1..raw.len() - 1].into())
+        }
+    };
+    let number = || {
+        if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            Ok(raw)
+        } else {
+            Err(expected())
+        }
+    };
     let v = match f.ty {
-        Ty::Str => Val::Str(syms.intern(s()?)),
+        Ty::Str => Val::Str(syms.intern(&string()?)),
         Ty::Enum(opts) => {
-            let s = s()?;
-            if !opts.contains(&s) {
+            let s = string()?;
+            if !opts.contains(&s.as_ref()) {
                 return Err(expected());
             }
-            Val::Str(syms.intern(s))
+            Val::Str(syms.intern(&s))
         }
-        Ty::Bool => Val::Bool(j.as_bool().ok_or_else(expected)?),
-        Ty::Date => Val::Date(Date::parse(s()?).map_err(|m| format!("expected {m}"))?),
-        Ty::Time => Val::Time(Time::parse(s()?).map_err(|m| format!("expected {m}"))?),
-        Ty::Month => Val::Month(Month::parse(s()?).map_err(|m| format!("expected {m}"))?),
-        Ty::Int => {
-            let Json::Number(n) = j else { return Err(expected()) };
-            let t = n.to_string();
-            Val::Int(t.parse::<i64>().map_err(|_| format!("expected an integer, got {t}"))?)
-        }
-        Ty::Dec => {
-            let Json::Number(n) = j else { return Err(expected()) };
-            Val::Dec(Dec::parse(&n.to_string()).map_err(|m| format!("expected {m}"))?)
-        }
+        Ty::Bool => match raw {
+            "true" => Val::Bool(true),
+            "false" => Val::Bool(false),
+            _ => return Err(expected()),
+        },
+        Ty::Date => Val::Date(Date::parse(&string()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Time => Val::Time(Time::parse(&string()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Month => Val::Month(Month::parse(&string()?).map_err(|m| format!("expected {m}"))?),
+        Ty::Int => Val::Int(
+            number()?
+                .parse::<i64>()
+                .map_err(|_| format!("expected an integer, got {}", short(raw)))?,
+        ),
+        Ty::Dec => Val::Dec(Dec::parse(number()?).map_err(|m| format!("expected {m}"))?),
     };
     check_range(f, v)?;
     Ok(v)
@@ -488,20 +533,25 @@ fn check_range(f: &Field, v: Val) -> Result<(), String> {
     }
 }
 
-fn short(j: &Json) -> String {
-    let s = j.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
+fn short(raw: &str) -> String {
+    if raw.chars().count() > 40 {
+        format!("{}…", raw.chars().take(40).collect::<String>())
     } else {
-        s
+        raw.to_string()
     }
 }
 
 /// Set semantics (identical records are one fact) and key conflicts (two different records for one key).
 fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
-    let mut seen: HashSet<Box<[Val]>> = HashSet::with_capacity(rel.rows.len());
-    rel.rows.retain(|r| seen.insert(r.vals.clone()));
+    // keep the first of identical rows, without copying any
+    let keep: Vec<bool> = {
+        let mut seen: FxHashSet<&[Val]> = FxHashSet::default();
+        seen.reserve(rel.rows.len());
+        rel.rows.iter().map(|r| seen.insert(&r.vals[..])).collect()
+    };
+    let mut flags = keep.into_iter();
+    rel.rows.retain(|_| flags.next().unwrap_or(true));
     if rel.schema.key.is_empty() {
         return;
     }
@@ -511,7 +561,7 @@ fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<Inpu
         .iter()
         .map(|k| rel.schema.field_index(k).expect("key field in schema"))
         .collect();
-    let mut by_key: HashMap<Vec<Val>, u32> = HashMap::with_capacity(rel.rows.len());
+    let mut by_key: HashMap<Vec<Val>, u32> = HashMap::default();
     for row in &rel.rows {
         let key: Vec<Val> = idx.iter().map(|&i| row.vals[i]).collect();
         if let Some(&first) = by_key.get(&key) {
@@ -548,7 +598,7 @@ fn check_disjoint(rel: &RelData, syms: &Interner, errs: &mut Vec<InputError>) {
         .iter()
         .map(|k| rel.schema.field_index(k).expect("disjoint field"))
         .collect();
-    let mut groups: HashMap<Vec<Val>, Vec<&Row>> = HashMap::new();
+    let mut groups: HashMap<Vec<Val>, Vec<&Row>> = HashMap::default();
     for row in &rel.rows {
         groups.entry(idx.iter().map(|&i| row.vals[i]).collect()).or_default().push(row);
     }

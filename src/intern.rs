@@ -1,14 +1,14 @@
 //! String interning. Ids are `u32`s whose order is the byte order of their strings (the table is renumbered
 //! once loading is done), so rules may compare ids where a policy breaks ties by id.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Sym(pub u32);
 
 #[derive(Default, Debug)]
 pub struct Interner {
-    map: HashMap<Box<str>, Sym>,
+    map: FxHashMap<Box<str>, Sym>,
     strs: Vec<Box<str>>,
 }
 
