@@ -192,8 +192,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let started = Instant::now();
             let p = program.resolve()?;
+            let progress = Progress::new();
+            progress.phase(&format!("loading {}", input.facts.display()));
             let loaded = engine::load(p, &input.options())?;
+            let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
+            progress.phase(&format!("evaluating {records} records"));
             let eval = loaded.evaluate(p, &[])?;
+            progress.phase(&format!("writing {} verdicts", eval.verdicts.len()));
+            progress.done();
             match &out_path {
                 Some(path) => output::write_atomically(path, |w| output::write(&eval, format, w))
                     .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
@@ -332,4 +338,27 @@ fn rules_json(p: &Program) -> serde_json::Value {
             "doc": r.doc,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// Phase lines on stderr while a long run works, only when stderr is a terminal (logs and pipes stay clean).
+struct Progress {
+    on: bool,
+    started: Instant,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress { on: std::io::stderr().is_terminal(), started: Instant::now() }
+    }
+    fn phase(&self, what: &str) {
+        if self.on {
+            eprint!("\r\x1b[2Kzhunru: {what} … ({:.1}s)", self.started.elapsed().as_secs_f64());
+        }
+    }
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
 }
