@@ -349,7 +349,10 @@ struct Progress {
 impl Progress {
     fn new() -> Progress {
         use std::io::IsTerminal;
-        Progress { on: std::io::stderr().is_terminal(), started: Instant::now() }
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+        }
     }
     fn phase(&self, what: &str) {
         if self.on {
