@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
-use crate::schema::{field, Range, Reference, Relation, Ty};
+use crate::schema::{field, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min};
@@ -348,253 +348,183 @@ const MESSAGES: &[Message] = &[
 ];
 
 const RELATIONS: &[Relation] = &[
-    Relation {
-        name: "merchant",
-        fields: &[
+    relation(
+        "merchant",
+        &[
             field("shop_id", Ty::Str),
             field("kind", Ty::Enum(&["store", "global"])),
             field("novice", Ty::Bool),
         ],
-        key: &["shop_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "merchants: 小店 (store) and 全球购 (global); novice = in 新手期",
-    },
-    Relation {
-        name: "experience_score",
-        fields: &[
+    )
+    .key(&["shop_id"])
+    .doc("merchants: 小店 (store) and 全球购 (global); novice = in 新手期"),
+    relation(
+        "experience_score",
+        &[
             field("shop_id", Ty::Str),
             field("score", Ty::Dec).non_neg(),
             field("date", Ty::Date),
         ],
-        key: &["shop_id", "date"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "商家体验分 readings; the latest on or before as-of counts",
-    },
-    Relation {
-        name: "shop_link",
-        fields: &[field("shop_id", Ty::Str), field("linked_shop_id", Ty::Str), field("basis", Ty::Str)],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "undirected links between shops (same legal representative, ...)",
-    },
-    Relation {
-        name: "penalty",
-        fields: &[
+    )
+    .key(&["shop_id", "date"])
+    .doc("商家体验分 readings; the latest on or before as-of counts"),
+    relation(
+        "shop_link",
+        &[field("shop_id", Ty::Str), field("linked_shop_id", Ty::Str), field("basis", Ty::Str)],
+    )
+    .doc("undirected links between shops (same legal representative, ...)"),
+    relation(
+        "penalty",
+        &[
             field("penalty_id", Ty::Str),
             field("shop_id", Ty::Str),
             field("kind", Ty::Str),
             field("date", Ty::Date),
         ],
-        key: &["penalty_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "penalties (处罚) of a shop",
-    },
-    Relation {
-        name: "suspension",
-        fields: &[
+    )
+    .key(&["penalty_id"])
+    .doc("penalties (处罚) of a shop"),
+    relation(
+        "suspension",
+        &[
             field("shop_id", Ty::Str),
             field("start", Ty::Time),
             field("end", Ty::Time).optional(),
             field("reason", Ty::Str),
         ],
-        key: &[],
-        refs: &[],
-        interval: Some(("start", "end")),
-        disjoint: &[],
-        doc: "因处罚停业 intervals [start, end); open-ended without end",
-    },
-    Relation {
-        name: "marketing_restriction",
-        fields: &[
+    )
+    .interval("start", "end")
+    .doc("因处罚停业 intervals [start, end); open-ended without end"),
+    relation(
+        "marketing_restriction",
+        &[
             field("shop_id", Ty::Str),
             field("start", Ty::Time),
             field("end", Ty::Time).optional(),
             field("reason", Ty::Str),
         ],
-        key: &[],
-        refs: &[],
-        interval: Some(("start", "end")),
-        disjoint: &[],
-        doc: "限制参与营销活动 intervals [start, end)",
-    },
-    Relation {
-        name: "category",
-        fields: &[
+    )
+    .interval("start", "end")
+    .doc("限制参与营销活动 intervals [start, end)"),
+    relation(
+        "category",
+        &[
             field("category_id", Ty::Str),
             field("name", Ty::Str),
             field("kind", Ty::Enum(&["normal", "global", "virtual", "second_hand"])),
             field("cross_store_discount", Ty::Bool),
         ],
-        key: &["category_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "product categories; cross_store_discount = supports 跨店每满减",
-    },
-    Relation {
-        name: "category_threshold",
-        fields: &[
+    )
+    .key(&["category_id"])
+    .doc("product categories; cross_store_discount = supports 跨店每满减"),
+    relation(
+        "category_threshold",
+        &[
             field("category_id", Ty::Str),
             field("return_rate", Ty::Dec).unit(),
             field("bad_review_rate", Ty::Dec).unit(),
             field("complaint_rate", Ty::Dec).unit(),
         ],
-        key: &["category_id"],
-        refs: &[Reference {
-            field: "category_id",
-            target: "category",
-            target_field: "category_id",
-        }],
-        interval: None,
-        disjoint: &[],
-        doc: "category maxima of the 近30天 rates",
-    },
-    Relation {
-        name: "product",
-        fields: &[
+    )
+    .key(&["category_id"])
+    .refs(&[Reference {
+        field: "category_id",
+        target: "category",
+        target_field: "category_id",
+    }])
+    .doc("category maxima of the 近30天 rates"),
+    relation(
+        "product",
+        &[
             field("product_id", Ty::Str),
             field("shop_id", Ty::Str),
             field("sku_key", Ty::Str),
             field("category_id", Ty::Str),
         ],
-        key: &["product_id"],
-        refs: &[Reference {
-            field: "category_id",
-            target: "category",
-            target_field: "category_id",
-        }],
-        interval: None,
-        disjoint: &[],
-        doc: "products; sku_key groups 同SKU products of one shop",
-    },
-    Relation {
-        name: "product_metric",
-        fields: &[
+    )
+    .key(&["product_id"])
+    .refs(&[Reference {
+        field: "category_id",
+        target: "category",
+        target_field: "category_id",
+    }])
+    .doc("products; sku_key groups 同SKU products of one shop"),
+    relation(
+        "product_metric",
+        &[
             field("product_id", Ty::Str),
             field("date", Ty::Date),
             field("return_rate", Ty::Dec).unit(),
             field("bad_review_rate", Ty::Dec).unit(),
             field("complaint_rate", Ty::Dec).unit(),
         ],
-        key: &["product_id", "date"],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "近30天 rates as of `date`; the latest on or before as-of counts",
-    },
-    Relation {
-        name: "page_price",
-        fields: &[
+    )
+    .key(&["product_id", "date"])
+    .refs(&[PRODUCT_REF])
+    .doc("近30天 rates as of `date`; the latest on or before as-of counts"),
+    relation(
+        "page_price",
+        &[
             field("product_id", Ty::Str),
             PRICE_FIELD,
             field("from", Ty::Time),
             field("to", Ty::Time).optional(),
         ],
-        key: &[],
-        refs: &[PRODUCT_REF],
-        interval: Some(("from", "to")),
-        disjoint: &[],
-        doc: "listed page prices and when they are in force [from, to)",
-    },
-    Relation {
-        name: "registration",
-        fields: &[field("product_id", Ty::Str), PRICE_FIELD, field("time", Ty::Time)],
-        key: &["product_id", "time"],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "报名价; a later record is an adjustment (调价)",
-    },
-    Relation {
-        name: "recommended_price",
-        fields: &[field("product_id", Ty::Str), PRICE_FIELD],
-        key: &["product_id"],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "推荐报名价",
-    },
-    Relation {
-        name: "price_misconduct",
-        fields: &[field("product_id", Ty::Str), field("kind", Ty::Str), field("time", Ty::Time)],
-        key: &[],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "虚构原价, 先涨后降, ...",
-    },
-    Relation {
-        name: "order",
-        fields: &[
+    )
+    .refs(&[PRODUCT_REF])
+    .interval("from", "to")
+    .doc("listed page prices and when they are in force [from, to)"),
+    relation(
+        "registration",
+        &[field("product_id", Ty::Str), PRICE_FIELD, field("time", Ty::Time)],
+    )
+    .key(&["product_id", "time"])
+    .refs(&[PRODUCT_REF])
+    .doc("报名价; a later record is an adjustment (调价)"),
+    relation("recommended_price", &[field("product_id", Ty::Str), PRICE_FIELD])
+        .key(&["product_id"])
+        .refs(&[PRODUCT_REF])
+        .doc("推荐报名价"),
+    relation(
+        "price_misconduct",
+        &[field("product_id", Ty::Str), field("kind", Ty::Str), field("time", Ty::Time)],
+    )
+    .refs(&[PRODUCT_REF])
+    .doc("虚构原价, 先涨后降, ..."),
+    relation(
+        "order",
+        &[
             field("order_id", Ty::Str),
             field("product_id", Ty::Str),
             field("time", Ty::Time),
             PRICE_FIELD,
         ],
-        key: &["order_id"],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "paid orders (unit price)",
-    },
-    Relation {
-        name: "discount_signup",
-        fields: &[field("shop_id", Ty::Str), field("time", Ty::Time)],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "跨店每满减 报名 of a shop",
-    },
-    Relation {
-        name: "discount_withdrawal",
-        fields: &[field("product_id", Ty::Str), field("time", Ty::Time)],
-        key: &[],
-        refs: &[PRODUCT_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "取消报名 of one product from 跨店每满减",
-    },
-    Relation {
-        name: "creator",
-        fields: &[field("creator_id", Ty::Str), field("reputation", Ty::Dec).non_neg()],
-        key: &["creator_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "creators with their 口碑分",
-    },
-    Relation {
-        name: "creator_deduction",
-        fields: &[
+    )
+    .key(&["order_id"])
+    .refs(&[PRODUCT_REF])
+    .doc("paid orders (unit price)"),
+    relation("discount_signup", &[field("shop_id", Ty::Str), field("time", Ty::Time)]).doc("跨店每满减 报名 of a shop"),
+    relation("discount_withdrawal", &[field("product_id", Ty::Str), field("time", Ty::Time)])
+        .refs(&[PRODUCT_REF])
+        .doc("取消报名 of one product from 跨店每满减"),
+    relation("creator", &[field("creator_id", Ty::Str), field("reputation", Ty::Dec).non_neg()])
+        .key(&["creator_id"])
+        .doc("creators with their 口碑分"),
+    relation(
+        "creator_deduction",
+        &[
             field("creator_id", Ty::Str),
             field("kind", Ty::Str),
             field("points", Ty::Dec).non_neg(),
             field("date", Ty::Date),
         ],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "违规扣分 of a creator: offsite_diversion, false_advertising, ...",
-    },
-    Relation {
-        name: "creator_violation",
-        fields: &[field("creator_id", Ty::Str), field("kind", Ty::Str), field("date", Ty::Date)],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "violations of a creator: prohibited_share, ...",
-    },
+    )
+    .doc("违规扣分 of a creator: offsite_diversion, false_advertising, ..."),
+    relation(
+        "creator_violation",
+        &[field("creator_id", Ty::Str), field("kind", Ty::Str), field("date", Ty::Date)],
+    )
+    .doc("violations of a creator: prohibited_share, ..."),
 ];
 
 const PRODUCT_REF: Reference = Reference {

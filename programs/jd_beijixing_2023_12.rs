@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
-use crate::schema::{field, Range, Reference, Relation, Ty};
+use crate::schema::{field, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min, sum};
@@ -192,32 +192,23 @@ const ANCHOR_REF: Reference = Reference {
 };
 
 const RELATIONS: &[Relation] = &[
-    Relation {
-        name: "beijixing_member",
-        fields: &[field("shop_id", Ty::Str), field("confirmed_at", Ty::Time)],
-        key: &["shop_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "the 北极星 merchant list with the time each shop was confirmed on it",
-    },
-    Relation {
-        name: "anchor",
-        fields: &[
+    relation("beijixing_member", &[field("shop_id", Ty::Str), field("confirmed_at", Ty::Time)])
+        .key(&["shop_id"])
+        .doc("the 北极星 merchant list with the time each shop was confirmed on it"),
+    relation(
+        "anchor",
+        &[
             field("anchor_id", Ty::Str),
             field("shop_id", Ty::Str),
             field("virtual", Ty::Bool),
             field("level", Ty::Int).non_neg(),
         ],
-        key: &["anchor_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "anchors (主播); virtual = 虚拟主播",
-    },
-    Relation {
-        name: "live_session",
-        fields: &[
+    )
+    .key(&["anchor_id"])
+    .doc("anchors (主播); virtual = 虚拟主播"),
+    relation(
+        "live_session",
+        &[
             field("session_id", Ty::Str),
             field("shop_id", Ty::Str),
             field("anchor_id", Ty::Str),
@@ -226,57 +217,45 @@ const RELATIONS: &[Relation] = &[
             field("preview", Ty::Bool),
             field("quality_score", Ty::Dec).non_neg(),
         ],
-        key: &["session_id"],
-        refs: &[ANCHOR_REF],
-        interval: Some(("start", "end")),
-        disjoint: &[],
-        doc: "live sessions (直播间) with their recorded interval [start, end)",
-    },
-    Relation {
-        name: "session_benefit",
-        fields: &[
+    )
+    .key(&["session_id"])
+    .refs(&[ANCHOR_REF])
+    .interval("start", "end")
+    .doc("live sessions (直播间) with their recorded interval [start, end)"),
+    relation(
+        "session_benefit",
+        &[
             field("session_id", Ty::Str),
             field("sku_id", Ty::Str),
             field("kind", Ty::Enum(&["coupon", "gift", "price"])),
         ],
-        key: &[],
-        refs: &[SESSION_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "live-exclusive benefits of a session: 直播专享券 (coupon), 赠 (gift), 价 (price)",
-    },
-    Relation {
-        name: "session_orders",
-        fields: &[field("session_id", Ty::Str), field("orders", Ty::Int).non_neg()],
-        key: &["session_id"],
-        refs: &[SESSION_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "orders (单量) of a session",
-    },
-    Relation {
-        name: "misconduct",
-        fields: &[field("shop_id", Ty::Str), field("kind", Ty::Str), field("time", Ty::Time)],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "作弊, 恶意套取, 虚假交易, ...",
-    },
-    Relation {
-        name: "anchor_status",
-        fields: &[
+    )
+    .refs(&[SESSION_REF])
+    .doc("live-exclusive benefits of a session: 直播专享券 (coupon), 赠 (gift), 价 (price)"),
+    relation(
+        "session_orders",
+        &[field("session_id", Ty::Str), field("orders", Ty::Int).non_neg()],
+    )
+    .key(&["session_id"])
+    .refs(&[SESSION_REF])
+    .doc("orders (单量) of a session"),
+    relation(
+        "misconduct",
+        &[field("shop_id", Ty::Str), field("kind", Ty::Str), field("time", Ty::Time)],
+    )
+    .doc("作弊, 恶意套取, 虚假交易, ..."),
+    relation(
+        "anchor_status",
+        &[
             field("anchor_id", Ty::Str),
             field("time", Ty::Time),
             field("quality_score", Ty::Dec).non_neg(),
             field("live", Ty::Bool),
         ],
-        key: &["anchor_id", "time"],
-        refs: &[ANCHOR_REF],
-        interval: None,
-        disjoint: &[],
-        doc: "anchor status readings for coupon use",
-    },
+    )
+    .key(&["anchor_id", "time"])
+    .refs(&[ANCHOR_REF])
+    .doc("anchor status readings for coupon use"),
 ];
 
 const PARAMS: &[ParamSpec] = &[

@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, PVal, ParamSpec, Params};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
-use crate::schema::{field, Range, Relation, Ty};
+use crate::schema::{field, relation, Range, Relation, Ty};
 use crate::time::{Date, Month};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min};
@@ -135,18 +135,12 @@ const MESSAGES: &[Message] = &[
 ];
 
 const RELATIONS: &[Relation] = &[
-    Relation {
-        name: "service_provider",
-        fields: &[field("sp_id", Ty::Str), field("certified", Ty::Bool)],
-        key: &["sp_id"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "Taobao Live service providers",
-    },
-    Relation {
-        name: "sp_merchant",
-        fields: &[
+    relation("service_provider", &[field("sp_id", Ty::Str), field("certified", Ty::Bool)])
+        .key(&["sp_id"])
+        .doc("Taobao Live service providers"),
+    relation(
+        "sp_merchant",
+        &[
             field("sp_id", Ty::Str),
             field("merchant_id", Ty::Str),
             field("mode", Ty::Str),
@@ -154,69 +148,46 @@ const RELATIONS: &[Relation] = &[
             field("start", Ty::Date),
             field("end", Ty::Date).optional(),
         ],
-        key: &[],
-        refs: &[crate::schema::Reference {
-            field: "sp_id",
-            target: "service_provider",
-            target_field: "sp_id",
-        }],
-        interval: Some(("start", "end")),
-        disjoint: &["sp_id", "merchant_id"],
-        doc: "cooperation of a provider with a merchant over [start, end); mode commission = 在线分佣",
-    },
-    Relation {
-        name: "merchant_live",
-        fields: &[field("merchant_id", Ty::Str), field("month", Ty::Month), field("active", Ty::Bool)],
-        key: &["merchant_id", "month"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "the merchant streamed actively that month (活跃开播)",
-    },
-    Relation {
-        name: "live_gmv",
-        fields: &[
+    )
+    .refs(&[crate::schema::Reference {
+        field: "sp_id",
+        target: "service_provider",
+        target_field: "sp_id",
+    }])
+    .interval("start", "end")
+    .disjoint(&["sp_id", "merchant_id"])
+    .doc("cooperation of a provider with a merchant over [start, end); mode commission = 在线分佣"),
+    relation(
+        "merchant_live",
+        &[field("merchant_id", Ty::Str), field("month", Ty::Month), field("active", Ty::Bool)],
+    )
+    .key(&["merchant_id", "month"])
+    .doc("the merchant streamed actively that month (活跃开播)"),
+    relation(
+        "live_gmv",
+        &[
             field("merchant_id", Ty::Str),
             field("month", Ty::Month),
             field("gmv", Ty::Dec).non_neg(),
         ],
-        key: &["merchant_id", "month"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "直播域 GMV of a month",
-    },
-    Relation {
-        name: "merchant_level",
-        fields: &[
+    )
+    .key(&["merchant_id", "month"])
+    .doc("直播域 GMV of a month"),
+    relation(
+        "merchant_level",
+        &[
             field("merchant_id", Ty::Str),
             field("month", Ty::Month),
             field("level", Ty::Enum(&["none", "V0", "V1", "V2", "V3", "V4"])),
         ],
-        key: &["merchant_id", "month"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "live level at month end; none = never streamed",
-    },
-    Relation {
-        name: "prior_level_jump_reward",
-        fields: &[field("merchant_id", Ty::Str), field("year", Ty::Int)],
-        key: &[],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "a level-jump reward counted in that year before the data starts",
-    },
-    Relation {
-        name: "calendar_day",
-        fields: &[field("date", Ty::Date), field("workday", Ty::Bool)],
-        key: &["date"],
-        refs: &[],
-        interval: None,
-        disjoint: &[],
-        doc: "working-day overrides: public holidays (false) and 调休 makeup days (true)",
-    },
+    )
+    .key(&["merchant_id", "month"])
+    .doc("live level at month end; none = never streamed"),
+    relation("prior_level_jump_reward", &[field("merchant_id", Ty::Str), field("year", Ty::Int)])
+        .doc("a level-jump reward counted in that year before the data starts"),
+    relation("calendar_day", &[field("date", Ty::Date), field("workday", Ty::Bool)])
+        .key(&["date"])
+        .doc("working-day overrides: public holidays (false) and 调休 makeup days (true)"),
 ];
 
 const PARAMS: &[ParamSpec] = &[

@@ -83,7 +83,41 @@ pub struct Relation {
     pub doc: &'static str,
 }
 
+/// A relation with no key, reference, interval or doc yet; the builder methods below add them.
+pub const fn relation(name: &'static str, fields: &'static [Field]) -> Relation {
+    Relation {
+        name,
+        fields,
+        key: &[],
+        refs: &[],
+        interval: None,
+        disjoint: &[],
+        doc: "",
+    }
+}
+
 impl Relation {
+    pub const fn key(mut self, key: &'static [&'static str]) -> Relation {
+        self.key = key;
+        self
+    }
+    pub const fn refs(mut self, refs: &'static [Reference]) -> Relation {
+        self.refs = refs;
+        self
+    }
+    pub const fn interval(mut self, start: &'static str, end: &'static str) -> Relation {
+        self.interval = Some((start, end));
+        self
+    }
+    pub const fn disjoint(mut self, fields: &'static [&'static str]) -> Relation {
+        self.disjoint = fields;
+        self
+    }
+    pub const fn doc(mut self, doc: &'static str) -> Relation {
+        self.doc = doc;
+        self
+    }
+
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)
     }
