@@ -55,6 +55,19 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write a synthetic fact set (deterministic for a seed) for benchmarks and tests.
+    Generate {
+        #[command(flatten)]
+        program: ProgramArg,
+        /// Number of shops.
+        #[arg(long)]
+        shops: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The directory to write (created if absent).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Explain one subject's verdict as a tree down to the input records.
     Explain {
         #[command(flatten)]
@@ -216,6 +229,22 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 loaded.as_of()?,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Generate {
+            program,
+            shops,
+            seed,
+            out: dir,
+        } => {
+            let p = program.resolve()?;
+            if p.id != "douyin-nianhuo-2023" {
+                return Err(Failure::input(
+                    "PROGRAM",
+                    format!("no generator for {} yet (douyin-nianhuo-2023 has one)", p.id),
+                ));
+            }
+            crate::generate::douyin(&dir, shops, seed).map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.display())))?;
+            eprintln!("{}: wrote {shops} shops to {}", p.id, dir.display());
         }
         Command::Explain {
             program,

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod facts;
+pub mod generate;
 pub mod intern;
 pub mod num;
 pub mod output;
