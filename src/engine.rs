@@ -94,6 +94,13 @@ impl Loaded {
     }
 
     pub fn evaluate(&self, program: &'static Program, explain: &[SubjectId]) -> Result<Evaluation, Failure> {
+        // ZHUNRU_SHARD_SHOPS tunes sharded programs from the outside (benchmarks); the default is the program's
+        let shard_size = std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        self.evaluate_with(program, explain, shard_size)
+    }
+
+    /// `evaluate` with an explicit shard size (0 = the program's default).
+    pub fn evaluate_with(&self, program: &'static Program, explain: &[SubjectId], shard_size: usize) -> Result<Evaluation, Failure> {
         let as_of = self.as_of()?;
         let t = std::time::Instant::now();
         let der = (program.evaluate)(&Input {
@@ -101,6 +108,7 @@ impl Loaded {
             params: &self.params,
             as_of,
             explain,
+            shard_size,
         });
         timing("rules", t);
         let t = std::time::Instant::now();

@@ -135,6 +135,8 @@ pub struct Input<'a> {
     pub as_of: Time,
     /// The subjects whose full explanations are wanted: rules that only produce evidence trees run for them alone.
     pub explain: &'a [SubjectId],
+    /// Subjects per shard for programs that shard their facts (0 = the program's default).
+    pub shard_size: usize,
 }
 
 pub struct Program {
@@ -300,4 +302,57 @@ impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {
     pub fn into_list(self) -> Vec<SubjectId> {
         self.list
     }
+}
+
+impl Derivation {
+    /// Appends another derivation over disjoint subjects (a shard's), renumbering its subjects after ours.
+    pub fn append(&mut self, other: Derivation) {
+        let off = self.subjects.len() as Subj;
+        self.subjects.extend(other.subjects);
+        self.checks.extend(other.checks.into_iter().map(|mut c| {
+            c.subj += off;
+            c
+        }));
+        self.cites.extend(other.cites.into_iter().map(|(s, c, r)| (s + off, c, r)));
+        self.details.extend(other.details.into_iter().map(|mut d| {
+            d.subj += off;
+            d
+        }));
+        self.tiers.extend(other.tiers.into_iter().map(|(s, t)| (s + off, t)));
+        self.flags.extend(other.flags.into_iter().map(|(s, f)| (s + off, f)));
+        self.rewards.extend(other.rewards.into_iter().map(|mut r| {
+            r.subj += off;
+            r
+        }));
+        self.fields.extend(other.fields.into_iter().map(|(s, n, v)| (s + off, n, v)));
+        self.nests.extend(other.nests.into_iter().map(|(s, c, i)| (s + off, c, i + off)));
+    }
+}
+
+/// Runs a program's rules over independent shards of its facts on both cores, and puts the results together in
+/// shard order (so the output does not depend on which thread finished first).
+pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T) -> Derivation) -> Derivation {
+    if shards.len() == 1 {
+        return run(input, shards.into_iter().next().expect("one shard"));
+    }
+    let n = shards.len();
+    let queue = std::sync::Mutex::new(shards.into_iter().enumerate().collect::<Vec<_>>());
+    let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
+    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).min(n);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let Some((i, shard)) = queue.lock().expect("queue").pop() else {
+                    break;
+                };
+                let der = run(input, shard);
+                results.lock().expect("results")[i] = Some(der);
+            });
+        }
+    });
+    let mut all = Derivation::default();
+    for der in results.into_inner().expect("results") {
+        all.append(der.expect("every shard ran"));
+    }
+    all
 }

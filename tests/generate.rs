@@ -57,3 +57,32 @@ fn generated_douyin_facts_load_cleanly_and_are_deterministic() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// douyin-nianhuo-2023 shards its facts by linked-store component: any shard size gives the same verdicts.
+#[test]
+fn sharded_evaluation_gives_the_verdicts_of_the_whole() {
+    let dir = scratch("shards");
+    zhunru::generate::douyin(&dir, 600, 9).unwrap();
+    let program = registry::find("douyin-nianhuo-2023").unwrap();
+    let loaded = engine::load(
+        program,
+        &Options {
+            facts: dir.clone(),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|f| panic!("{f}"));
+    let records = |shard_size: usize| -> Vec<String> {
+        let eval = loaded.evaluate_with(program, &[], shard_size).unwrap();
+        eval.order
+            .iter()
+            .map(|&s| zhunru::output::record(&eval, &eval.verdicts[s as usize]).to_string())
+            .collect()
+    };
+    let whole = records(1_000_000);
+    assert!(whole.len() > 20_000);
+    for size in [7, 50, 333] {
+        assert!(records(size) == whole, "shards of {size} shops give other verdicts");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
