@@ -159,6 +159,7 @@ pub fn main() -> i32 {
     };
     match run(cli) {
         Ok(()) => 0,
+        Err(Failure::OutputClosed) => 0,
         Err(f) => {
             eprintln!("{f}");
             f.exit_code()
@@ -170,7 +171,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     // stdout is line-buffered: one write per verdict line would cost a system call each
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let io = |e: std::io::Error| Failure::Internal(format!("cannot write the output: {e}"));
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Failure::OutputClosed,
+        _ => Failure::Internal(format!("cannot write the output: {e}")),
+    };
     match cli.command {
         Command::Programs => {
             for p in registry::PROGRAMS {

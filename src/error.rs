@@ -40,6 +40,8 @@ impl fmt::Display for InputError {
 pub enum Failure {
     Input(Vec<InputError>),
     Internal(String),
+    /// Whoever read our output stopped reading (`zhunru run ... | head`): not an error, nothing more to say.
+    OutputClosed,
 }
 
 impl Failure {
@@ -50,6 +52,7 @@ impl Failure {
         match self {
             Failure::Input(_) => 2,
             Failure::Internal(_) => 1,
+            Failure::OutputClosed => 0,
         }
     }
 }
@@ -69,6 +72,7 @@ impl fmt::Display for Failure {
                 )
             }
             Failure::Internal(m) => write!(f, "internal error: {m}"),
+            Failure::OutputClosed => Ok(()),
         }
     }
 }

@@ -486,3 +486,23 @@ fn taobao_sp_run_explain_and_parameter_errors() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `zhunru run ... | head -1`: when the reader stops, zhunru stops quietly, exit 0, no "internal error".
+#[test]
+fn a_closed_output_pipe_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let facts = root().join("facts").join(JD);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+        .args(["run", JD, "--facts", facts.to_str().unwrap(), "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap(); // the reader is dropped here
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first.trim(), "[");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("internal error"));
+}
