@@ -683,56 +683,30 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     let prohibited_share = sym("prohibited_share");
     let check_window = Val::Span(price_check_start, price_check_end);
 
-    let Inputs {
-        merchant_in,
-        experience_score_in,
-        shop_link_in,
-        penalty_in,
-        suspension_in,
-        restriction_in,
-        category_in,
-        threshold_in,
-        product_in,
-        metric_in,
-        page_price_in,
-        registration_in,
-        recommended_in,
-        misconduct_in,
-        order_in,
-        signup_in,
-        withdrawal_in,
-        creator_in,
-        creator_deduction_in,
-        creator_violation_in,
-        wanted_shop_in,
-        wanted_product_in,
-        wanted_creator_in,
-    } = inp;
-
     let res = ascent_run! {
-        relation merchant(Sym, Sym, bool, Rec) = merchant_in;                  // shop_id, kind, novice
-        relation experience_score(Sym, Dec, Date, Rec) = experience_score_in;  // shop_id, score, date
-        relation shop_link(Sym, Sym, Sym, Rec) = shop_link_in;                 // shop_id, linked_shop_id, basis
-        relation penalty(Sym, Sym, Date, Rec) = penalty_in;                    // shop_id, kind, date
-        relation suspension(Sym, Time, Option<Time>, Rec) = suspension_in;     // shop_id, start, end
-        relation marketing_restriction(Sym, Time, Option<Time>, Rec) = restriction_in;
-        relation category(Sym, Sym, bool, Rec) = category_in;                  // category_id, kind, cross_store_discount
-        relation category_threshold(Sym, Dec, Dec, Dec, Rec) = threshold_in;   // category_id, maxima of the three rates
-        relation product(Sym, Sym, Sym, Sym, Rec) = product_in;                // product_id, shop_id, sku_key, category_id
-        relation product_metric(Sym, Date, Dec, Dec, Dec, Rec) = metric_in;    // product_id, date, the three rates
-        relation page_price(Sym, Dec, Time, Option<Time>, Rec) = page_price_in; // product_id, price, from, to
-        relation registration(Sym, Dec, Time, Rec) = registration_in;          // product_id, price, time
-        relation recommended_price(Sym, Dec, Rec) = recommended_in;            // product_id, price
-        relation price_misconduct(Sym, Time, Rec) = misconduct_in;             // product_id, time
-        relation order(Sym, Sym, Time, Dec, Rec) = order_in;                   // order_id, product_id, time, price
-        relation discount_signup(Sym, Time, Rec) = signup_in;                  // shop_id, time
-        relation discount_withdrawal(Sym, Time, Rec) = withdrawal_in;          // product_id, time
-        relation creator(Sym, Dec, Rec) = creator_in;                          // creator_id, reputation
-        relation creator_deduction(Sym, Sym, Dec, Date, Rec) = creator_deduction_in; // creator_id, kind, points, date
-        relation creator_violation(Sym, Sym, Date, Rec) = creator_violation_in;      // creator_id, kind, date
-        relation wanted_shop(Sym) = wanted_shop_in;
-        relation wanted_product(Sym) = wanted_product_in;
-        relation wanted_creator(Sym) = wanted_creator_in;
+        relation merchant(Sym, Sym, bool, Rec) = inp.merchant_in;                  // shop_id, kind, novice
+        relation experience_score(Sym, Dec, Date, Rec) = inp.experience_score_in;  // shop_id, score, date
+        relation shop_link(Sym, Sym, Sym, Rec) = inp.shop_link_in;                 // shop_id, linked_shop_id, basis
+        relation penalty(Sym, Sym, Date, Rec) = inp.penalty_in;                    // shop_id, kind, date
+        relation suspension(Sym, Time, Option<Time>, Rec) = inp.suspension_in;     // shop_id, start, end
+        relation marketing_restriction(Sym, Time, Option<Time>, Rec) = inp.restriction_in;
+        relation category(Sym, Sym, bool, Rec) = inp.category_in;                  // category_id, kind, cross_store_discount
+        relation category_threshold(Sym, Dec, Dec, Dec, Rec) = inp.threshold_in;   // category_id, maxima of the three rates
+        relation product(Sym, Sym, Sym, Sym, Rec) = inp.product_in;                // product_id, shop_id, sku_key, category_id
+        relation product_metric(Sym, Date, Dec, Dec, Dec, Rec) = inp.metric_in;    // product_id, date, the three rates
+        relation page_price(Sym, Dec, Time, Option<Time>, Rec) = inp.page_price_in; // product_id, price, from, to
+        relation registration(Sym, Dec, Time, Rec) = inp.registration_in;          // product_id, price, time
+        relation recommended_price(Sym, Dec, Rec) = inp.recommended_in;            // product_id, price
+        relation price_misconduct(Sym, Time, Rec) = inp.misconduct_in;             // product_id, time
+        relation order(Sym, Sym, Time, Dec, Rec) = inp.order_in;                   // order_id, product_id, time, price
+        relation discount_signup(Sym, Time, Rec) = inp.signup_in;                  // shop_id, time
+        relation discount_withdrawal(Sym, Time, Rec) = inp.withdrawal_in;          // product_id, time
+        relation creator(Sym, Dec, Rec) = inp.creator_in;                          // creator_id, reputation
+        relation creator_deduction(Sym, Sym, Dec, Date, Rec) = inp.creator_deduction_in; // creator_id, kind, points, date
+        relation creator_violation(Sym, Sym, Date, Rec) = inp.creator_violation_in;      // creator_id, kind, date
+        relation wanted_shop(Sym) = inp.wanted_shop_in;
+        relation wanted_product(Sym) = inp.wanted_product_in;
+        relation wanted_creator(Sym) = inp.wanted_creator_in;
 
         // What the rules decide, per subject kind: (subject, clause, outcome, observed, required).
         relation shop(Sym);
