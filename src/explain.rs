@@ -3,7 +3,7 @@
 
 use crate::facts::{FactSet, Rec};
 use crate::params::Params;
-use crate::program::{Check, ClauseId, Detail, Outcome, Role, Subj};
+use crate::program::{Check, ClauseId, Detail, Role, Subj};
 use crate::time::Time;
 use crate::value::Val;
 use crate::verdict::{Evaluation, Status};
@@ -390,8 +390,4 @@ fn node_line(n: &Node, lang: Lang) -> String {
         _ => {}
     }
     line
-}
-
-pub fn outcome_of(o: Outcome) -> &'static str {
-    o.name()
 }

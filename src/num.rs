@@ -82,11 +82,6 @@ impl Dec {
         Dec(q as i64)
     }
 
-    /// `self × n`, exact; `None` on overflow.
-    pub fn mul_int(self, n: i64) -> Option<Dec> {
-        self.0.checked_mul(n).map(Dec)
-    }
-
     /// `self × percent %`, rounded half up to 0.01 (fen).
     pub fn percent_round_half_up_2(self, percent: Dec) -> Dec {
         // self·10^6 × percent·10^6 / 100 = value·10^12 / 100; scale back to 10^6 rounded to 10^4 (two places)
@@ -94,11 +89,6 @@ impl Dec {
         let unit = 100i128 * 1_000_000 * 10_000; // 10^12·100 / 10^2 → one fen in `exact` units
         let q = (exact * 2 + unit * exact.signum()) / (2 * unit);
         Dec((q * 10_000) as i64)
-    }
-
-    /// `self`, rounded down to 0.01.
-    pub fn floor_2(self) -> Dec {
-        Dec(self.0.div_euclid(10_000) * 10_000)
     }
 
     /// `self × num / den`, rounded down to 0.01 (a proportional share).
@@ -211,7 +201,6 @@ mod tests {
         assert_eq!(p("1234.5").percent_round_half_up_2(p("8")).to_string(), "98.76");
         assert_eq!(p("0.125").percent_round_half_up_2(p("100")).to_string(), "0.13");
         assert_eq!(p("0.124").percent_round_half_up_2(p("100")).to_string(), "0.12");
-        assert_eq!(p("10.999").floor_2().to_string(), "10.99");
         assert_eq!(p("100").share_floor_2(p("1"), p("3")).to_string(), "33.33");
     }
 

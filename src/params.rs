@@ -216,13 +216,6 @@ impl Params {
             v => panic!("parameter `{name}` is not a list: {v:?}"),
         }
     }
-    /// The value as text, for explanations (`4.5`, `["counterfeit", ...]`).
-    pub fn text(&self, name: &str) -> String {
-        match self.get(name) {
-            PVal::Str(s) => s.clone(),
-            v => v.json().to_string(),
-        }
-    }
 }
 
 impl ParamSpec {

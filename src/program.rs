@@ -160,9 +160,6 @@ pub fn no_validation(_: &Params) -> Vec<(&'static str, String)> {
 }
 
 impl Program {
-    pub fn clause(&self, id: &str) -> Option<&ClauseMeta> {
-        self.clauses.iter().find(|c| c.id == id)
-    }
     pub fn meta(&self, id: ClauseId) -> &ClauseMeta {
         &self.clauses[id.0 as usize]
     }

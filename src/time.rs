@@ -92,9 +92,6 @@ impl Time {
     pub fn date(self) -> Date {
         Date(self.0.div_euclid(DAY) as i32)
     }
-    pub fn add_secs(self, s: i64) -> Time {
-        Time(self.0 + s)
-    }
 }
 
 impl Month {

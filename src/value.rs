@@ -31,12 +31,6 @@ impl Val {
             other => panic!("schema mismatch: expected a string, found {other:?}"),
         }
     }
-    pub fn opt_sym(self) -> Option<Sym> {
-        match self {
-            Val::Str(s) => Some(s),
-            _ => None,
-        }
-    }
     pub fn dec(self) -> Dec {
         match self {
             Val::Dec(d) => d,
