@@ -1,6 +1,9 @@
 //! The binary as users and scripts meet it: snapshots of `run` and `explain` on the shipped sample, exit codes,
 //! the bad-input corpus under `tests/bad/`, determinism and atomic output.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,13 +29,6 @@ fn ok(args: &[&str]) -> String {
     let out = zhunru(args);
     assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("UTF-8 output")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zhunru-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
 }
 
 fn copy_dir(from: &Path, to: &Path, edit: impl Fn(&str, String) -> String) {

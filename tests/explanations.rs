@@ -2,24 +2,16 @@
 //! file:line, every failed or missing clause of a verdict has its ✗ / ? node and vice versa, and asking for
 //! evidence never changes a verdict.
 
+mod common;
+use common::same_json;
+
 use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::path::Path;
 use zhunru::engine::{self, Options};
 use zhunru::explain::{Explainer, Lang, Node};
-use zhunru::num::Dec;
 use zhunru::program::SubjectId;
 use zhunru::registry;
-
-/// Equal JSON, numbers compared by exact value (`4.0` = `4`).
-fn same_json(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => Dec::parse(&x.to_string()).ok() == Dec::parse(&y.to_string()).ok(),
-        (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_json(v, w)),
-        _ => a == b,
-    }
-}
 
 /// Walks a subject's own nodes (not the trees of subjects nested under it).
 fn walk<'a>(nodes: &'a [Node], out: &mut Vec<&'a Node>) {

@@ -1,16 +1,13 @@
 //! The synthetic fact-set generator: its output passes the strict loader, is the same for a seed, differs across
 //! seeds, and admits roughly as many shops as real campaigns do.
 
+mod common;
+use common::*;
+
 use std::path::PathBuf;
 use zhunru::engine::{self, Options};
 use zhunru::registry;
 use zhunru::verdict::Status;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zhunru-gen-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 fn read_all(dir: &PathBuf) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)

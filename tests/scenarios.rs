@@ -1,11 +1,13 @@
 //! Scenario tests as data: every file under `tests/cases/<program>/` holds small fact sets with the verdicts and
 //! clause outcomes they must give. One test runs them all and reports every mismatch at once.
 
+mod common;
+use common::*;
+
 use serde_json::{Map, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use zhunru::engine::{self, Options};
-use zhunru::num::Dec;
 use zhunru::program::{Outcome, Role, SubjectId};
 use zhunru::registry;
 use zhunru::verdict::Evaluation;
@@ -30,14 +32,6 @@ fn read(path: &Path) -> Json {
     serde_json::from_str(&std::fs::read_to_string(path).expect("case file")).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// A fresh directory for one case's fact set.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("zhunru-case-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 /// Writes common facts plus the case's own (appended, relation by relation) as `.jsonl` files, and params.json.
 fn write_fact_set(dir: &Path, file: &Json, case: &Json) {
     let mut rels: BTreeMap<String, Vec<Json>> = BTreeMap::new();
@@ -60,16 +54,6 @@ fn write_fact_set(dir: &Path, file: &Json, case: &Json) {
         params.extend(p.clone());
     }
     std::fs::write(dir.join("params.json"), Json::Object(params).to_string()).expect("write params");
-}
-
-/// Equal JSON, numbers compared by exact value (`50` = `50.0`).
-fn same_value(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => Dec::parse(&x.to_string()).ok() == Dec::parse(&y.to_string()).ok(),
-        (Json::Object(x), Json::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w))),
-        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_value(v, w)),
-        _ => a == b,
-    }
 }
 
 fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &SubjectId, want: &Json, errs: &mut Vec<String>) {
@@ -111,7 +95,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
         }
     }
     if let Some(rewards) = want.get("rewards") {
-        if !same_value(&Json::Array(v.rewards.clone()), rewards) {
+        if !same_json(&Json::Array(v.rewards.clone()), rewards) {
             errs.push(format!("{id}: rewards {:?}, expected {rewards}", v.rewards));
         }
     }
@@ -138,7 +122,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
                 .filter(|r| granted && r.subj == s && eval.program.meta(r.clause).id == clause)
                 .map(|r| r.amount.to_string().parse().unwrap())
                 .collect();
-            if !same_value(&Json::Array(got.clone()), amounts) {
+            if !same_json(&Json::Array(got.clone()), amounts) {
                 errs.push(format!("{id}: {clause} amounts {got:?}, expected {amounts}"));
             }
         }
@@ -150,7 +134,7 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
                 .filter(|c| eval.program.meta(c.clause).id == clause)
                 .map(|c| c.observed.json(syms))
                 .collect();
-            if got.len() != 1 || !same_value(&got[0], value) {
+            if got.len() != 1 || !same_json(&got[0], value) {
                 errs.push(format!("{id}: {clause} observed {got:?}, expected {value}"));
             }
         }
