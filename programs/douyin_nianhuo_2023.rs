@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
-use crate::schema::{field, relation, Range, Reference, Relation, Ty};
+use crate::schema::{reference, field, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min};
@@ -29,6 +29,7 @@ pub static PROGRAM: Program = Program {
     clauses: CLAUSES,
     messages: MESSAGES,
     validate: crate::program::no_validation,
+    validate_facts: crate::program::no_fact_validation,
     evaluate,
 };
 
@@ -427,11 +428,7 @@ const RELATIONS: &[Relation] = &[
         ],
     )
     .key(&["category_id"])
-    .refs(&[Reference {
-        field: "category_id",
-        target: "category",
-        target_field: "category_id",
-    }])
+    .refs(&[reference("category_id", "category", "category_id")])
     .doc("category maxima of the 近30天 rates"),
     relation(
         "product",
@@ -443,11 +440,7 @@ const RELATIONS: &[Relation] = &[
         ],
     )
     .key(&["product_id"])
-    .refs(&[Reference {
-        field: "category_id",
-        target: "category",
-        target_field: "category_id",
-    }])
+    .refs(&[reference("category_id", "category", "category_id")])
     .doc("products; sku_key groups 同SKU products of one shop"),
     relation(
         "product_metric",
@@ -527,11 +520,7 @@ const RELATIONS: &[Relation] = &[
     .doc("violations of a creator: prohibited_share, ..."),
 ];
 
-const PRODUCT_REF: Reference = Reference {
-    field: "product_id",
-    target: "product",
-    target_field: "product_id",
-};
+const PRODUCT_REF: Reference = reference("product_id", "product", "product_id");
 const PRICE_FIELD: crate::schema::Field = field("price", Ty::Dec).money();
 
 const PARAMS: &[ParamSpec] = &[

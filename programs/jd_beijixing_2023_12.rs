@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
-use crate::schema::{field, relation, Range, Reference, Relation, Ty};
+use crate::schema::{reference, field, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min, sum};
@@ -30,6 +30,7 @@ pub static PROGRAM: Program = Program {
     clauses: CLAUSES,
     messages: MESSAGES,
     validate: crate::program::no_validation,
+    validate_facts: crate::program::no_fact_validation,
     evaluate,
 };
 
@@ -180,16 +181,8 @@ const MESSAGES: &[Message] = &[
     },
 ];
 
-const SESSION_REF: Reference = Reference {
-    field: "session_id",
-    target: "live_session",
-    target_field: "session_id",
-};
-const ANCHOR_REF: Reference = Reference {
-    field: "anchor_id",
-    target: "anchor",
-    target_field: "anchor_id",
-};
+const SESSION_REF: Reference = reference("session_id", "live_session", "session_id");
+const ANCHOR_REF: Reference = reference("anchor_id", "anchor", "anchor_id");
 
 const RELATIONS: &[Relation] = &[
     relation("beijixing_member", &[field("shop_id", Ty::Str), field("confirmed_at", Ty::Time)])

@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, PVal, ParamSpec, Params};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
-use crate::schema::{field, relation, Range, Relation, Ty};
+use crate::schema::{reference, field, relation, Range, Relation, Ty};
 use crate::time::{Date, Month};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min};
@@ -24,6 +24,7 @@ pub static PROGRAM: Program = Program {
     clauses: CLAUSES,
     messages: MESSAGES,
     validate,
+    validate_facts: crate::program::no_fact_validation,
     evaluate,
 };
 
@@ -149,11 +150,7 @@ const RELATIONS: &[Relation] = &[
             field("end", Ty::Date).optional(),
         ],
     )
-    .refs(&[crate::schema::Reference {
-        field: "sp_id",
-        target: "service_provider",
-        target_field: "sp_id",
-    }])
+    .refs(&[reference("sp_id", "service_provider", "sp_id")])
     .interval("start", "end")
     .disjoint(&["sp_id", "merchant_id"])
     .doc("cooperation of a provider with a merchant over [start, end); mode commission = 在线分佣"),

@@ -73,6 +73,9 @@ pub fn load(program: &'static Program, opts: &Options) -> Result<Loaded, Failure
             Err(errs)
         }
     });
+    if let (Ok(f), Ok(p)) = (&facts, &params) {
+        errs.extend((program.validate_facts)(f, p));
+    }
     match (facts, params) {
         (Ok(facts), Ok(params)) if errs.is_empty() => Ok(Loaded { facts, params }),
         (f, p) => {

@@ -197,27 +197,29 @@ impl FactSet {
         for rel in &self.rels {
             for r in rel.schema.refs {
                 let fi = rel.schema.field_index(r.field).expect("reference field in schema");
-                let ti = self
-                    .rels
-                    .iter()
-                    .position(|t| t.schema.name == r.target)
-                    .expect("reference target in schema");
-                let target = &self.rels[ti];
-                let tfi = target.schema.field_index(r.target_field).expect("reference target field in schema");
-                let known: FxHashSet<Val> = target.rows.iter().map(|row| row.vals[tfi]).collect();
+                let targets: Vec<(&str, &str)> = std::iter::once((r.target, r.target_field)).chain(r.or.iter().copied()).collect();
+                let mut known: FxHashSet<Val> = FxHashSet::default();
+                let mut places = Vec::new();
+                for (name, tf) in &targets {
+                    let target = self.rels.iter().find(|t| t.schema.name == *name).expect("reference target in schema");
+                    let tfi = target.schema.field_index(tf).expect("reference target field in schema");
+                    known.extend(target.rows.iter().map(|row| row.vals[tfi]));
+                    let where_ = target.file.clone().unwrap_or_else(|| format!("{name}.jsonl (absent)"));
+                    places.push(format!("a `{tf}` present in {where_}"));
+                }
+                let names: Vec<String> = targets.iter().map(|t| format!("`{}`", t.0)).collect();
                 for row in &rel.rows {
                     let v = row.vals[fi];
                     if v != Val::Null && !known.contains(&v) {
-                        let where_ = target.file.clone().unwrap_or_else(|| format!("{}.jsonl (absent)", r.target));
                         errs.push(InputError::new(
                             rel.file.as_deref().unwrap_or(rel.schema.name),
                             Some(row.line),
                             Some(r.field),
                             format!(
-                                "`{}` names no record of `{}` (expected a `{}` present in {where_})",
+                                "`{}` names no record of {} (expected {})",
                                 v.text(&self.syms),
-                                r.target,
-                                r.target_field
+                                names.join(" or "),
+                                places.join(" or ")
                             ),
                         ));
                     }

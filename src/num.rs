@@ -97,6 +97,22 @@ impl Dec {
         Dec((fen * 10_000) as i64)
     }
 
+    /// Exactly `self ≥ factor × base` (no rounding of the product).
+    pub fn at_least_times(self, factor: Dec, base: Dec) -> bool {
+        self.0 as i128 * SCALE as i128 >= factor.0 as i128 * base.0 as i128
+    }
+
+    /// `self × other` rounded up to six places: a requirement to show (rules compare with `at_least_times`).
+    pub fn mul_ceil(self, other: Dec) -> Dec {
+        let p = self.0 as i128 * other.0 as i128;
+        Dec(p.div_euclid(SCALE as i128) as i64 + i64::from(p.rem_euclid(SCALE as i128) != 0))
+    }
+
+    /// The largest multiple of `unit` not above `self` (`unit` > 0).
+    pub fn floor_to(self, unit: Dec) -> Dec {
+        Dec(self.0.div_euclid(unit.0) * unit.0)
+    }
+
     pub fn is_integer(self) -> bool {
         self.0 % SCALE == 0
     }
@@ -209,5 +225,17 @@ mod tests {
         assert_eq!(p("4.5").places(), 1);
         assert_eq!(p("0.03").places(), 2);
         assert_eq!(p("7").places(), 0);
+    }
+
+    #[test]
+    fn products_compare_exactly() {
+        // 112 ≥ 1.12 × 100 exactly; 111.99 is not
+        assert!(p("112").at_least_times(p("1.12"), p("100")));
+        assert!(!p("111.99").at_least_times(p("1.12"), p("100")));
+        assert!(p("0.000002").at_least_times(p("0.000001"), p("1.5")));
+        assert_eq!(p("1.12").mul_ceil(p("100")).to_string(), "112");
+        assert_eq!(p("0.000001").mul_ceil(p("1.5")).to_string(), "0.000002");
+        assert_eq!(p("2534567.89").floor_to(p("10000")).to_string(), "2530000");
+        assert_eq!(p("9999").floor_to(p("10000")).to_string(), "0");
     }
 }

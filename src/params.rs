@@ -210,6 +210,13 @@ impl Params {
             v => panic!("parameter `{name}` is not a string: {v:?}"),
         }
     }
+    /// A table parameter's rows.
+    pub fn table(&self, name: &str) -> &[BTreeMap<String, PVal>] {
+        match self.get(name) {
+            PVal::Table(rows) => rows,
+            v => panic!("parameter `{name}` is not a table: {v:?}"),
+        }
+    }
     pub fn list(&self, name: &str) -> &[String] {
         match self.get(name) {
             PVal::List(l) => l,

@@ -1,6 +1,7 @@
 //! What a program is to the engine: metadata (relations, parameters, clauses, message texts) and one function
 //! that runs its ascent rules and hands back their output rows in the engine's generic shape.
 
+use crate::error::InputError;
 use crate::facts::{FactSet, Rec};
 use crate::num::Dec;
 use crate::params::{ParamSpec, Params};
@@ -14,7 +15,8 @@ pub enum Outcome {
     Pass,
     Fail,
     Missing,
-    /// Neither pass nor fail: a tier step, a flag or a reward that holds information only.
+    /// Neither pass nor fail: a tier step, a flag or a reward that holds information only; on a verdict
+    /// clause, the clause does not apply to the subject (neither failed nor missing).
     Info,
 }
 
@@ -151,7 +153,14 @@ pub struct Program {
     pub messages: &'static [Message],
     /// Checks across parameters that their types cannot express (a table's order, a bound): (parameter, what is wrong).
     pub validate: fn(&Params) -> Vec<(&'static str, String)>,
+    /// Checks of facts against parameters (a record naming a package the `packages` table lacks).
+    pub validate_facts: fn(&FactSet, &Params) -> Vec<InputError>,
     pub evaluate: fn(&Input) -> Derivation,
+}
+
+/// For programs whose facts need no check against their parameters.
+pub fn no_fact_validation(_: &FactSet, _: &Params) -> Vec<InputError> {
+    Vec::new()
 }
 
 /// For programs whose parameter types say it all.

@@ -61,12 +61,30 @@ impl Field {
     }
 }
 
-/// `field` of this relation must name an existing `target.target_field`.
+/// `field` of this relation must name an existing `target.target_field` (or one of the `or` alternatives:
+/// "an anchor named in `anchor`, `signup` or `session_application`").
 #[derive(Clone, Copy, Debug)]
 pub struct Reference {
     pub field: &'static str,
     pub target: &'static str,
     pub target_field: &'static str,
+    pub or: &'static [(&'static str, &'static str)],
+}
+
+pub const fn reference(field: &'static str, target: &'static str, target_field: &'static str) -> Reference {
+    Reference {
+        field,
+        target,
+        target_field,
+        or: &[],
+    }
+}
+
+impl Reference {
+    pub const fn or(mut self, alternatives: &'static [(&'static str, &'static str)]) -> Reference {
+        self.or = alternatives;
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
