@@ -349,9 +349,9 @@ fn render_children(nodes: &[Node], indent: &str, lang: Lang, out: &mut String, c
 }
 
 fn node_line(n: &Node, lang: Lang) -> String {
-    let (required_w, observed_w, no_ev) = match lang {
-        Lang::En => ("required", "observed", "no evidence"),
-        Lang::Zh => ("要求", "实际", "缺少证据"),
+    let (required_w, observed_w, no_ev, not_applicable) = match lang {
+        Lang::En => ("required", "observed", "no evidence", "does not apply"),
+        Lang::Zh => ("要求", "实际", "缺少证据", "不适用"),
     };
     let Some(clause) = &n.clause else {
         return match n.subject {
@@ -368,6 +368,9 @@ fn node_line(n: &Node, lang: Lang) -> String {
             let obs = json_text(&n.observed);
             let req = json_text(&n.required);
             match (n.outcome, n.observed.is_null(), n.required.is_null()) {
+                // a verdict clause that does not apply to this subject (an apparel-only clause on a general session)
+                ("info", true, _) => line.push_str(&format!(": {not_applicable}")),
+                ("info", false, _) => line.push_str(&format!(": {not_applicable} ({})", json_text(&n.observed))),
                 // a requirement that is the parameter itself (a list of excluded kinds)
                 (o, false, true) if o != "missing" && !op.is_empty() && n.param.is_some() => {
                     let p = n.param.as_deref().unwrap_or_default();

@@ -16,10 +16,15 @@ pub mod jd_beijixing_2023_12;
 #[path = "../programs/taobao_sp_2021q4.rs"]
 pub mod taobao_sp_2021q4;
 
+#[allow(clippy::just_underscores_and_digits)]
+#[path = "../programs/taobao_daren_2023_12.rs"]
+pub mod taobao_daren_2023_12;
+
 pub static PROGRAMS: &[&Program] = &[
     &douyin_nianhuo_2023::PROGRAM,
     &jd_beijixing_2023_12::PROGRAM,
     &taobao_sp_2021q4::PROGRAM,
+    &taobao_daren_2023_12::PROGRAM,
 ];
 
 pub fn find(id: &str) -> Option<&'static Program> {

@@ -67,11 +67,12 @@ impl Evaluation {
     /// and computes the verdicts. A broken invariant is our bug, reported as an internal error.
     pub fn new(program: &'static Program, mut der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
         let n = der.subjects.len();
-        // rewards in a stable order whatever the input order: by clause, then whom they go to (the extra fields), then amount
+        // rewards in a stable order whatever the input order: by clause, kind, whom they go to (the extra fields), amount
         der.rewards.sort_by_cached_key(|r| {
             (
                 r.subj,
                 r.clause,
+                r.kind,
                 r.extra.iter().map(|(k, v)| format!("{k}={}", v.text(syms))).collect::<Vec<_>>(),
                 r.amount,
             )
