@@ -316,8 +316,8 @@ const MESSAGES: &[Message] = &[
     },
     Message {
         key: "bonus",
-        en: "best November apparel session {0} reaches {1}{2}",
-        zh: "11月服饰专场单场最高 {0} 达到 {1}{2}",
+        en: "best November apparel session {0} reaches the {1} record tier",
+        zh: "11月服饰专场单场最高 {0} 达到 {1} 档",
     },
 ];
 

@@ -369,8 +369,8 @@ fn node_line(n: &Node, lang: Lang) -> String {
             let req = json_text(&n.required);
             match (n.outcome, n.observed.is_null(), n.required.is_null()) {
                 // a verdict clause that does not apply to this subject (an apparel-only clause on a general session)
-                ("info", true, _) => line.push_str(&format!(": {not_applicable}")),
-                ("info", false, _) => line.push_str(&format!(": {not_applicable} ({})", json_text(&n.observed))),
+                ("info", true, _) if n.role == "verdict" => line.push_str(&format!(": {not_applicable}")),
+                ("info", false, _) if n.role == "verdict" => line.push_str(&format!(": {not_applicable} ({})", json_text(&n.observed))),
                 // a requirement that is the parameter itself (a list of excluded kinds)
                 (o, false, true) if o != "missing" && !op.is_empty() && n.param.is_some() => {
                     let p = n.param.as_deref().unwrap_or_default();

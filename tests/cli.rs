@@ -415,6 +415,7 @@ fn jd_run_and_explain() {
 }
 
 const SP: &str = "taobao-sp-2021q4";
+const DAREN: &str = "taobao-daren-2023-12";
 
 #[test]
 fn taobao_sp_run_explain_and_parameter_errors() {
@@ -478,6 +479,75 @@ fn taobao_sp_run_explain_and_parameter_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr.contains(&format!("sp_merchant.jsonl:{line}: field `start`: overlaps the interval of line")),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn taobao_daren_run_explain_and_validation() {
+    let facts = root().join("facts").join(DAREN);
+    let f = facts.to_str().unwrap();
+    insta::assert_snapshot!("run_daren_jsonl", ok(&["run", DAREN, "--facts", f]));
+    let explain = |subject: &str, extra: &[&str]| {
+        let mut args = vec!["explain", DAREN, "--facts", f, "--subject", subject];
+        args.extend(extra);
+        ok(&args)
+    };
+    // package C with G3/S3, the spend growth, the targets and the matched spend
+    insta::assert_snapshot!("explain_daren_anchor_A01", explain("anchor:A01", &[]));
+    // a seat refused: the ranking of the 500万 tier in December and where D10-1 fell (tied growth, later submission)
+    insta::assert_snapshot!("explain_daren_session_D10-1", explain("session:D10-1", &[]));
+    // an apparel session: a flash item at 129 cannot be exempt; the average above the midpoint asks for the upper tier
+    insta::assert_snapshot!("explain_daren_session_D16-1", explain("session:D16-1", &[]));
+    // an apparel session admitted: exactly 2 exempt flash items, 3 working days, the coupons with the apparel bonus
+    insta::assert_snapshot!("explain_daren_session_D15-2_zh", explain("session:D15-2", &["--lang", "zh"]));
+    // a cancelled month: the missed session behind it, and the flag that bans the next month
+    insta::assert_snapshot!("explain_daren_month_A03@2023-12", explain("anchor-month:A03@2023-12", &[]));
+    insta::assert_snapshot!("explain_daren_month_A03@2024-01_json", explain("anchor-month:A03@2024-01", &["--format", "json"]));
+
+    // facts checked against the parameters, and the tier tables checked on load
+    let dir = scratch("daren-invalid");
+    copy_dir(&facts, &dir, |name, text| match name {
+        "signup.jsonl" => text + "{\"anchor_id\":\"A99\",\"gmv_target\":1,\"spend_target\":1,\"package\":\"E\"}\n",
+        "apparel_history.jsonl" => text + "{\"anchor_id\":\"NOBODY\",\"best_session_gmv\":1,\"monthly_avg_gmv\":1}\n",
+        "params.json" => r#"{"as_of": "2024-01-15T12:00:00",
+            "gmv_tiers": [{"tier": "G1", "min_gmv": 2}, {"tier": "G1", "min_gmv": 1}],
+            "packages": [{"package": "A", "rank": 1}, {"package": "B", "rank": 1}, {"package": "C", "rank": 0}],
+            "package_allowance": [{"gmv_tier": "G1", "spend_tier": "S9", "best_package": "Z"}],
+            "seats": []}"#
+            .to_string(),
+        _ => text,
+    });
+    let signup_line = std::fs::read_to_string(dir.join("signup.jsonl")).unwrap().lines().count();
+    let history_line = std::fs::read_to_string(dir.join("apparel_history.jsonl")).unwrap().lines().count();
+    let out = zhunru(&["run", DAREN, "--facts", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "field `gmv_tiers`: row 2: tier `G1` named twice".to_string(),
+        "field `gmv_tiers`: row 2: minimum 1 is not above row 1's 2".to_string(),
+        "field `packages`: row 2: rank 1 given twice".to_string(),
+        "field `packages`: row 3: package `C` has rank 0".to_string(),
+        "field `package_allowance`: row 1: `S9` is not a tier of spend_tiers".to_string(),
+        "field `package_allowance`: row 1: `Z` is not a package of packages".to_string(),
+        "field `package_allowance`: no row for the pair (G1, S1)".to_string(),
+        "field `seats`: expected at least one row".to_string(),
+        format!("apparel_history.jsonl:{history_line}: field `anchor_id`: `NOBODY` names no record of `anchor` or `signup` or `session_application`"),
+    ] {
+        assert!(stderr.contains(&want), "lacks `{want}`:\n{stderr}");
+    }
+    // with valid tables and references, the signup's unknown package is named
+    std::fs::write(dir.join("params.json"), r#"{"as_of": "2024-01-15T12:00:00"}"#).unwrap();
+    std::fs::copy(facts.join("apparel_history.jsonl"), dir.join("apparel_history.jsonl")).unwrap();
+    let out = zhunru(&["check", DAREN, "--facts", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!(
+            "signup.jsonl:{signup_line}: field `package`: `E` is not a package of the `packages` parameter (expected one of A, B, C, D)"
+        )),
         "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
