@@ -7,7 +7,7 @@ use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
-use crate::schema::{reference, field, relation, Range, Reference, Relation, Ty};
+use crate::schema::{field, reference, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
 use crate::value::Val;
 use ascent::aggregators::{count, max, min, sum};

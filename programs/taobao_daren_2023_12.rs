@@ -25,7 +25,10 @@ pub static PROGRAM: Program = Program {
     title_zh: "淘宝12月-1月达播激励政策(综合头部)",
     subject_kinds: &[
         ("anchor", "`anchor` and `signup` records; id anchor_id"),
-        ("anchor-month", "(anchor_id, month of `date`) of every `session_application`; id ANCHOR@YYYY-MM"),
+        (
+            "anchor-month",
+            "(anchor_id, month of `date`) of every `session_application`; id ANCHOR@YYYY-MM",
+        ),
         ("session", "`session_application` records; id application_id"),
     ],
     relations: RELATIONS,
@@ -351,19 +354,31 @@ const RELATIONS: &[Relation] = &[
     .doc("signup for a 冲刺激励权益包: GMV and spend targets of the campaign month and the chosen package"),
     relation(
         "spend",
-        &[field("anchor_id", Ty::Str), field("month", Ty::Month), field("amount", Ty::Dec).money()],
+        &[
+            field("anchor_id", Ty::Str),
+            field("month", Ty::Month),
+            field("amount", Ty::Dec).money(),
+        ],
     )
     .key(&["anchor_id", "month"])
     .doc("阿里妈妈营销投入 of a month"),
     relation(
         "gmv",
-        &[field("anchor_id", Ty::Str), field("month", Ty::Month), field("amount", Ty::Dec).money()],
+        &[
+            field("anchor_id", Ty::Str),
+            field("month", Ty::Month),
+            field("amount", Ty::Dec).money(),
+        ],
     )
     .key(&["anchor_id", "month"])
     .doc("成交总额 of a month, presale deposits and balances included"),
     relation(
         "spend_application",
-        &[field("anchor_id", Ty::Str), field("date", Ty::Date), field("budget", Ty::Dec).money()],
+        &[
+            field("anchor_id", Ty::Str),
+            field("date", Ty::Date),
+            field("budget", Ty::Dec).money(),
+        ],
     )
     .doc("淘内营销投入 (platform spend) applied for one session"),
     relation(
@@ -618,10 +633,7 @@ const PARAMS: &[ParamSpec] = &[
 
 /// A tier table as (name, minimum) rows, in the given order.
 fn tier_rows(p: &Params, name: &str, min_col: &str) -> Vec<(String, Dec)> {
-    p.table(name)
-        .iter()
-        .map(|r| (text(&r["tier"]), dec(&r[min_col])))
-        .collect()
+    p.table(name).iter().map(|r| (text(&r["tier"]), dec(&r[min_col]))).collect()
 }
 
 fn text(v: &PVal) -> String {
@@ -648,7 +660,13 @@ fn ascending(name: &'static str, minima: &[Dec], errs: &mut Vec<(&'static str, S
         if w[1] <= w[0] {
             errs.push((
                 name,
-                format!("row {}: minimum {} is not above row {}'s {} (minima must rise strictly)", i + 2, w[1], i + 1, w[0]),
+                format!(
+                    "row {}: minimum {} is not above row {}'s {} (minima must rise strictly)",
+                    i + 2,
+                    w[1],
+                    i + 1,
+                    w[0]
+                ),
             ));
         }
     }
@@ -681,11 +699,19 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     if packages.is_empty() {
         errs.push(("packages", "expected at least one row".into()));
     }
-    unique("packages", "package", &packages.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), &mut errs);
+    unique(
+        "packages",
+        "package",
+        &packages.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+        &mut errs,
+    );
     let mut ranks = HashSet::new();
     for (i, (pk, rank)) in packages.iter().enumerate() {
         if *rank < 1 {
-            errs.push(("packages", format!("row {}: package `{pk}` has rank {rank} (ranks are positive integers)", i + 1)));
+            errs.push((
+                "packages",
+                format!("row {}: package `{pk}` has rank {rank} (ranks are positive integers)", i + 1),
+            ));
         } else if !ranks.insert(rank) {
             errs.push(("packages", format!("row {}: rank {rank} given twice (ranks are distinct)", i + 1)));
         }
@@ -709,7 +735,10 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     for g in &gmv {
         for s in &spend {
             if !pairs.contains(&(g.0.clone(), s.0.clone())) {
-                errs.push(("package_allowance", format!("no row for the pair ({}, {}): every pair needs one", g.0, s.0)));
+                errs.push((
+                    "package_allowance",
+                    format!("no row for the pair ({}, {}): every pair needs one", g.0, s.0),
+                ));
             }
         }
     }
@@ -813,15 +842,21 @@ fn seat_ranking<'a>(inp: impl Iterator<Item = (&'a bool, &'a Dec, &'a Growth, &'
     pool.into_iter().enumerate().map(|(i, e)| (e.4, i as u32 + 1))
 }
 
+/// An `anchor` record: id, MCN, account normal, live permission, float permission, real name, in person.
+type AnchorRow = (Sym, Option<Sym>, bool, bool, bool, bool, bool, Rec);
+/// A `session_application`: id, anchor, session date, kind, GMV target, submitted at, invited.
+type AppRow = (Sym, Sym, Date, Kind, Dec, Time, bool, Rec);
+/// A derived explanation node: subject, clause, path, message, arguments, records.
+type DetailRow = (Key, ClauseId, Vec<u32>, &'static str, Vec<Val>, Vec<Rec>);
 
 /// Everything the strata read, converted once.
 struct Inputs {
-    anchors: Vec<(Sym, Option<Sym>, bool, bool, bool, bool, bool, Rec)>,
+    anchors: Vec<AnchorRow>,
     signups: Vec<(Sym, Dec, Dec, &'static str, Rec)>,
     spend: Vec<(Sym, Month, Dec, Rec)>,
     gmv: Vec<(Sym, Month, Dec, Rec)>,
     spend_apps: Vec<(Sym, Date, Dec, Rec)>,
-    apps: Vec<(Sym, Sym, Date, Kind, Dec, Time, bool, Rec)>,
+    apps: Vec<AppRow>,
     items: Vec<(Sym, Sym, Sym, Dec, Dec, bool, Rec)>,
     results: Vec<(Sym, Dec, Rec)>,
     history: Vec<(Sym, Dec, Dec, Option<Dec>, Rec)>,
@@ -846,7 +881,7 @@ struct Rows {
     checks: Vec<(Key, ClauseId, Outcome, Val, Val)>,
     cites: Vec<(Key, ClauseId, Rec)>,
     notes: Vec<(Key, ClauseId, &'static str, [Val; 6])>,
-    details: Vec<(Key, ClauseId, Vec<u32>, &'static str, Vec<Val>, Vec<Rec>)>,
+    details: Vec<DetailRow>,
     flags: Vec<(Key, ClauseId)>,
     nests: Vec<(Key, ClauseId, Key)>,
 }
@@ -862,7 +897,18 @@ fn evaluate(input: &Input) -> Derivation {
     let inputs = Inputs {
         anchors: facts
             .rows("anchor")
-            .map(|(r, v)| (sym(&v[0]), (v[1] != Val::Null).then(|| v[1].sym()), v[2].bool(), v[3].bool(), v[4].bool(), v[5].bool(), v[6].bool(), r))
+            .map(|(r, v)| {
+                (
+                    sym(&v[0]),
+                    (v[1] != Val::Null).then(|| v[1].sym()),
+                    v[2].bool(),
+                    v[3].bool(),
+                    v[4].bool(),
+                    v[5].bool(),
+                    v[6].bool(),
+                    r,
+                )
+            })
             .collect(),
         signups: facts
             .rows("signup")
@@ -937,9 +983,14 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
     let match_unit = p.dec("match_unit");
     let max_spend_applications = p.int("max_spend_applications") as usize;
     let (budget_min, budget_max) = (p.dec("session_budget_min"), p.dec("session_budget_max"));
-    let gmv_tiers: Vec<(&'static str, Dec)> = tier_rows(p, "gmv_tiers", "min_gmv").iter().map(|t| (static_name(&t.0), t.1)).collect();
-    let spend_tiers: Vec<(&'static str, Dec)> =
-        tier_rows(p, "spend_tiers", "min_spend").iter().map(|t| (static_name(&t.0), t.1)).collect();
+    let gmv_tiers: Vec<(&'static str, Dec)> = tier_rows(p, "gmv_tiers", "min_gmv")
+        .iter()
+        .map(|t| (static_name(&t.0), t.1))
+        .collect();
+    let spend_tiers: Vec<(&'static str, Dec)> = tier_rows(p, "spend_tiers", "min_spend")
+        .iter()
+        .map(|t| (static_name(&t.0), t.1))
+        .collect();
     let packages: Vec<(&'static str, i64)> = p
         .table("packages")
         .iter()
@@ -948,7 +999,13 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
     let allowance: Vec<(&'static str, &'static str, &'static str)> = p
         .table("package_allowance")
         .iter()
-        .map(|r| (static_name(&text(&r["gmv_tier"])), static_name(&text(&r["spend_tier"])), static_name(&text(&r["best_package"]))))
+        .map(|r| {
+            (
+                static_name(&text(&r["gmv_tier"])),
+                static_name(&text(&r["spend_tier"])),
+                static_name(&text(&r["best_package"])),
+            )
+        })
         .collect();
 
     let res = ascent_run! {
@@ -1104,7 +1161,8 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
 
     let key = Key::Anchor;
     rows.subjects.extend(res.subject.iter().map(|&(a,)| key(a)));
-    rows.checks.extend(res.check.iter().map(|&(a, c, o, ob, rq)| (key(a), c, o, ob, rq)));
+    rows.checks
+        .extend(res.check.iter().map(|&(a, c, o, ob, rq)| (key(a), c, o, ob, rq)));
     rows.cites.extend(res.cite.iter().map(|&(a, c, r)| (key(a), c, r)));
     rows.notes.extend(res.note.iter().map(|&(a, c, m, args)| (key(a), c, m, args)));
     rows.tiers.extend(res.tier.iter().map(|&(a, t)| (key(a), t)));
@@ -1133,7 +1191,13 @@ fn count_dec(n: usize) -> Dec {
 }
 
 /// Stratum 2: the sessions, one session date at a time in date order. Returns the admitted sessions (`held`).
-fn session_rules(input: &Input, inp: &Inputs, anchor_clauses: &[(Sym, ClauseId, Outcome, Option<Rec>)], m0: Month, rows: &mut Rows) -> Vec<Sym> {
+fn session_rules(
+    input: &Input,
+    inp: &Inputs,
+    anchor_clauses: &[(Sym, ClauseId, Outcome, Option<Rec>)],
+    m0: Month,
+    rows: &mut Rows,
+) -> Vec<Sym> {
     let p = input.params;
     let facts = input.facts;
     let (period_start, period_end) = (p.date("period_start"), p.date("period_end"));
@@ -1149,12 +1213,20 @@ fn session_rules(input: &Input, inp: &Inputs, anchor_clauses: &[(Sym, ClauseId, 
     let fur_min_commission = p.dec("fur_min_commission");
     let luxury_min_commission = p.dec("luxury_min_commission");
     let luxury_min_target = p.dec("luxury_min_target");
-    let seat_rows: Vec<(Dec, i64)> = p.table("seats").iter().map(|r| (dec(&r["min_gmv_target"]), dec(&r["seats"]).0 / crate::num::SCALE)).collect();
+    let seat_rows: Vec<(Dec, i64)> = p
+        .table("seats")
+        .iter()
+        .map(|r| (dec(&r["min_gmv_target"]), dec(&r["seats"]).0 / crate::num::SCALE))
+        .collect();
     let (apparel, fur) = (facts.sym("apparel"), facts.sym("fur"));
     let last_year = m0.plus(-12);
 
     // 报名政策A: the best-ranked package has the green channel
-    let packages: Vec<(String, i64)> = p.table("packages").iter().map(|r| (text(&r["package"]), dec(&r["rank"]).0 / crate::num::SCALE)).collect();
+    let packages: Vec<(String, i64)> = p
+        .table("packages")
+        .iter()
+        .map(|r| (text(&r["package"]), dec(&r["rank"]).0 / crate::num::SCALE))
+        .collect();
     let best_rank = packages.iter().map(|pk| pk.1).min().unwrap_or(1);
     let signups: Vec<(Sym, Dec, bool, Rec)> = inp
         .signups
@@ -1464,13 +1536,23 @@ fn session_rules(input: &Input, inp: &Inputs, anchor_clauses: &[(Sym, ClauseId, 
         let focus: HashSet<Sym> = res.focus.iter().map(|f| f.0).collect();
         let key = Key::Session;
         rows.subjects.extend(focus.iter().map(|&s| key(s)));
-        rows.checks.extend(res.check.iter().map(|&(s, c, o, ob, rq)| (key(s), c, o, ob, rq)));
-        rows.cites.extend(res.cite.iter().filter(|c| focus.contains(&c.0)).map(|&(s, c, r)| (key(s), c, r)));
-        rows.notes.extend(res.note.iter().filter(|n| focus.contains(&n.0)).map(|&(s, c, m, args)| (key(s), c, m, args)));
+        rows.checks
+            .extend(res.check.iter().map(|&(s, c, o, ob, rq)| (key(s), c, o, ob, rq)));
+        rows.cites
+            .extend(res.cite.iter().filter(|c| focus.contains(&c.0)).map(|&(s, c, r)| (key(s), c, r)));
+        rows.notes.extend(
+            res.note
+                .iter()
+                .filter(|n| focus.contains(&n.0))
+                .map(|&(s, c, m, args)| (key(s), c, m, args)),
+        );
         // Derived nodes of the explained sessions: the month's order of applications, the seat ranking, the walk
         // back over working days.
-        let app: HashMap<Sym, (Sym, Date, Kind, Dec, Time, Rec)> =
-            res.month_app.iter().map(|&(s, a, d, k, t, sub, r)| (s, (a, d, k, t, sub, r))).collect();
+        let app: HashMap<Sym, (Sym, Date, Kind, Dec, Time, Rec)> = res
+            .month_app
+            .iter()
+            .map(|&(s, a, d, k, t, sub, r)| (s, (a, d, k, t, sub, r)))
+            .collect();
         let mut wanted: Vec<Sym> = focus.iter().copied().filter(|s| explained.contains(s)).collect();
         wanted.sort();
         for s in wanted {
@@ -1490,7 +1572,9 @@ fn session_rules(input: &Input, inp: &Inputs, anchor_clauses: &[(Sym, ClauseId, 
                 let args = vec![Val::Dec(u), Val::Month(month), Val::Int(seats), Val::Int(ranked.len() as i64)];
                 rows.details.push((subj, SEAT, vec![1], "unit", args, Vec::new()));
                 for (pos, x) in ranked {
-                    let Some(&(_, _, green, key_val, growth, sub)) = res.entry.iter().find(|e| e.0 == u && e.1 == x) else { continue };
+                    let Some(&(_, _, green, key_val, growth, sub)) = res.entry.iter().find(|e| e.0 == u && e.1 == x) else {
+                        continue;
+                    };
                     let (xa, _, xk, _, _, xr) = app[&x];
                     let mut evidence = vec![xr];
                     if xk == Kind::Apparel {
@@ -1504,7 +1588,14 @@ fn session_rules(input: &Input, inp: &Inputs, anchor_clauses: &[(Sym, ClauseId, 
                         (false, true) => "rank-green",
                         (false, false) => "rank",
                     };
-                    let args = vec![Val::Int(pos as i64), Val::Str(x), Val::Str(xa), Val::Dec(key_val), growth.val(), Val::Time(sub)];
+                    let args = vec![
+                        Val::Int(pos as i64),
+                        Val::Str(x),
+                        Val::Str(xa),
+                        Val::Dec(key_val),
+                        growth.val(),
+                        Val::Time(sub),
+                    ];
                     rows.details.push((subj, SEAT, vec![1, pos], msg, args, evidence));
                 }
             }
@@ -1531,7 +1622,11 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
     let p = input.params;
     let ban_min_target = p.dec("ban_min_target");
     let validity_days = p.int("coupon_validity_days") as i32;
-    let coupon_tiers: Vec<(Dec, Dec)> = p.table("session_coupon_tiers").iter().map(|r| (dec(&r["min_gmv"]), dec(&r["pv"]))).collect();
+    let coupon_tiers: Vec<(Dec, Dec)> = p
+        .table("session_coupon_tiers")
+        .iter()
+        .map(|r| (dec(&r["min_gmv"]), dec(&r["pv"])))
+        .collect();
     let bonus_tiers: Vec<(Dec, Dec, Dec)> = p
         .table("apparel_bonus_tiers")
         .iter()
@@ -1644,14 +1739,18 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
 
     let key = |a: Sym, m: Month| Key::Month(a, m);
     rows.subjects.extend(res.anchor_month.iter().map(|&(a, m)| key(a, m)));
-    rows.checks.extend(res.check.iter().map(|&(a, m, c, o, ob, rq)| (key(a, m), c, o, ob, rq)));
+    rows.checks
+        .extend(res.check.iter().map(|&(a, m, c, o, ob, rq)| (key(a, m), c, o, ob, rq)));
     rows.cites.extend(res.cite.iter().map(|&(a, m, c, r)| (key(a, m), c, r)));
-    rows.notes.extend(res.note.iter().map(|&(a, m, c, msg, args)| (key(a, m), c, msg, args)));
-    rows.nests.extend(res.nest.iter().map(|&(a, m, c, s)| (key(a, m), c, Key::Session(s))));
+    rows.notes
+        .extend(res.note.iter().map(|&(a, m, c, msg, args)| (key(a, m), c, msg, args)));
+    rows.nests
+        .extend(res.nest.iter().map(|&(a, m, c, s)| (key(a, m), c, Key::Session(s))));
     rows.flags.extend(res.flag.iter().map(|&(a, m, f)| (key(a, m), f)));
     rows.flags.extend(res.session_flag.iter().map(|&(s, f)| (Key::Session(s), f)));
     rows.cites.extend(res.session_cite.iter().map(|&(s, c, r)| (Key::Session(s), c, r)));
-    rows.notes.extend(res.session_note.iter().map(|&(s, c, msg, args)| (Key::Session(s), c, msg, args)));
+    rows.notes
+        .extend(res.session_note.iter().map(|&(s, c, msg, args)| (Key::Session(s), c, msg, args)));
     let app_rec: HashMap<Sym, Rec> = inp.apps.iter().map(|a| (a.0, a.7)).collect();
     for &(s, kind, amount, unit, issue, r) in &res.reward {
         rows.rewards.push(Reward {
@@ -1660,7 +1759,10 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
             kind,
             amount,
             unit,
-            extra: vec![("issue_date", Val::Date(issue)), ("expire_date", Val::Date(issue.add_days(validity_days - 1)))],
+            extra: vec![
+                ("issue_date", Val::Date(issue)),
+                ("expire_date", Val::Date(issue.add_days(validity_days - 1))),
+            ],
             evidence: vec![app_rec[&s], r],
         });
         rows.reward_keys.push(Key::Session(s));
@@ -1684,27 +1786,29 @@ fn into_derivation(input: &Input, rows: Rows) -> Derivation {
     }
     let subj = |k: Key| subjects.get(kind(&k), k);
     let mut der = Derivation::default();
-    der.checks.extend(rows.checks.iter().map(|&(k, clause, outcome, observed, required)| Check {
-        subj: subj(k),
-        clause,
-        outcome,
-        observed,
-        required,
-    }));
+    der.checks
+        .extend(rows.checks.iter().map(|&(k, clause, outcome, observed, required)| Check {
+            subj: subj(k),
+            clause,
+            outcome,
+            observed,
+            required,
+        }));
     der.cites.extend(rows.cites.iter().map(|&(k, c, r)| (subj(k), c, r)));
     // notes in a fixed order (the rules derive them in an order that depends on the input's)
     let mut notes: Vec<(u32, ClauseId, &'static str, [Val; 6])> = rows.notes.iter().map(|&(k, c, m, a)| (subj(k), c, m, a)).collect();
     notes.sort();
     notes.dedup();
     der.details.extend(notes.iter().map(|&(s, c, m, a)| Detail::note(s, c, m, &a)));
-    der.details.extend(rows.details.into_iter().map(|(k, clause, path, msg, args, evidence)| Detail {
-        subj: subj(k),
-        clause,
-        path,
-        msg,
-        args,
-        evidence,
-    }));
+    der.details
+        .extend(rows.details.into_iter().map(|(k, clause, path, msg, args, evidence)| Detail {
+            subj: subj(k),
+            clause,
+            path,
+            msg,
+            args,
+            evidence,
+        }));
     der.tiers.extend(rows.tiers.iter().map(|&(k, t)| (subj(k), t)));
     der.flags.extend(rows.flags.iter().map(|&(k, f)| (subj(k), f)));
     der.nests.extend(rows.nests.iter().map(|&(k, c, inner)| (subj(k), c, subj(inner))));

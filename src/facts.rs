@@ -201,7 +201,11 @@ impl FactSet {
                 let mut known: FxHashSet<Val> = FxHashSet::default();
                 let mut places = Vec::new();
                 for (name, tf) in &targets {
-                    let target = self.rels.iter().find(|t| t.schema.name == *name).expect("reference target in schema");
+                    let target = self
+                        .rels
+                        .iter()
+                        .find(|t| t.schema.name == *name)
+                        .expect("reference target in schema");
                     let tfi = target.schema.field_index(tf).expect("reference target field in schema");
                     known.extend(target.rows.iter().map(|row| row.vals[tfi]));
                     let where_ = target.file.clone().unwrap_or_else(|| format!("{name}.jsonl (absent)"));

@@ -59,6 +59,21 @@ impl Interner {
     }
 }
 
+/// A name that lives as long as the program (a tier named by a parameter table): each distinct name is leaked
+/// once, so the memory is bounded by the names a run's parameters hold.
+pub fn static_name(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().expect("names");
+    match names.iter().find(|n| **n == name) {
+        Some(n) => n,
+        None => {
+            let n: &'static str = Box::leak(name.into());
+            names.push(n);
+            n
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,20 +89,5 @@ mod tests {
         assert!(c < a && a < b);
         assert_eq!(i.resolve(a), "S10");
         assert_eq!(i.get("S2"), Some(b));
-    }
-}
-
-/// A name that lives as long as the program (a tier named by a parameter table): each distinct name is leaked
-/// once, so the memory is bounded by the names a run's parameters hold.
-pub fn static_name(name: &str) -> &'static str {
-    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    let mut names = NAMES.lock().expect("names");
-    match names.iter().find(|n| **n == name) {
-        Some(n) => n,
-        None => {
-            let n: &'static str = Box::leak(name.into());
-            names.push(n);
-            n
-        }
     }
 }

@@ -175,27 +175,29 @@ fn explain_of_a_non_subject_is_bad_input() {
 
 #[test]
 fn same_input_gives_byte_identical_output_whatever_the_line_order() {
-    let facts = sample();
-    let f = facts.to_str().unwrap();
-    let first = ok(&["run", DOUYIN, "--facts", f]);
-    assert!(first == ok(&["run", DOUYIN, "--facts", f]), "a rerun differs");
-    let shuffled = scratch("shuffled");
-    copy_dir(&facts, &shuffled, |name, text| {
-        if !name.ends_with(".jsonl") {
-            return text;
-        }
-        // a fixed permutation: odd lines reversed, then even lines
-        let lines: Vec<&str> = text.lines().collect();
-        let mut out: Vec<&str> = lines.iter().copied().skip(1).step_by(2).collect();
-        out.reverse();
-        out.extend(lines.iter().copied().step_by(2));
-        out.join("\n") + "\n"
-    });
-    assert!(
-        first == ok(&["run", DOUYIN, "--facts", shuffled.to_str().unwrap()]),
-        "shuffled lines give other output"
-    );
-    let _ = std::fs::remove_dir_all(&shuffled);
+    for program in [DOUYIN, JD, SP, DAREN] {
+        let facts = root().join("facts").join(program);
+        let f = facts.to_str().unwrap();
+        let first = ok(&["run", program, "--facts", f]);
+        assert!(first == ok(&["run", program, "--facts", f]), "{program}: a rerun differs");
+        let shuffled = scratch(&format!("shuffled-{program}"));
+        copy_dir(&facts, &shuffled, |name, text| {
+            if !name.ends_with(".jsonl") {
+                return text;
+            }
+            // a fixed permutation: odd lines reversed, then even lines
+            let lines: Vec<&str> = text.lines().collect();
+            let mut out: Vec<&str> = lines.iter().copied().skip(1).step_by(2).collect();
+            out.reverse();
+            out.extend(lines.iter().copied().step_by(2));
+            out.join("\n") + "\n"
+        });
+        assert!(
+            first == ok(&["run", program, "--facts", shuffled.to_str().unwrap()]),
+            "{program}: shuffled lines give other output"
+        );
+        let _ = std::fs::remove_dir_all(&shuffled);
+    }
 }
 
 #[test]
@@ -504,7 +506,10 @@ fn taobao_daren_run_explain_and_validation() {
     insta::assert_snapshot!("explain_daren_session_D15-2_zh", explain("session:D15-2", &["--lang", "zh"]));
     // a cancelled month: the missed session behind it, and the flag that bans the next month
     insta::assert_snapshot!("explain_daren_month_A03@2023-12", explain("anchor-month:A03@2023-12", &[]));
-    insta::assert_snapshot!("explain_daren_month_A03@2024-01_json", explain("anchor-month:A03@2024-01", &["--format", "json"]));
+    insta::assert_snapshot!(
+        "explain_daren_month_A03@2024-01_json",
+        explain("anchor-month:A03@2024-01", &["--format", "json"])
+    );
 
     // facts checked against the parameters, and the tier tables checked on load
     let dir = scratch("daren-invalid");
