@@ -20,11 +20,16 @@ pub mod taobao_sp_2021q4;
 #[path = "../programs/taobao_daren_2023_12.rs"]
 pub mod taobao_daren_2023_12;
 
+#[allow(clippy::just_underscores_and_digits)]
+#[path = "../programs/anchor_levels_1688.rs"]
+pub mod anchor_levels_1688;
+
 pub static PROGRAMS: &[&Program] = &[
     &douyin_nianhuo_2023::PROGRAM,
     &jd_beijixing_2023_12::PROGRAM,
     &taobao_sp_2021q4::PROGRAM,
     &taobao_daren_2023_12::PROGRAM,
+    &anchor_levels_1688::PROGRAM,
 ];
 
 pub fn find(id: &str) -> Option<&'static Program> {
