@@ -164,9 +164,24 @@ const MESSAGES: &[Message] = &[
         zh: "截至 {0} 的自然周有效开播 {1} 分钟 < {3} 要求的 {2}:扣 {4} 分",
     },
     Message {
-        key: "level-check",
-        en: "{0}: points {1} (≥ {2}), 7-day minutes {3} (≥ {4}), stars {5} (≥ {6}): {7}",
-        zh: "{0}:积分 {1}(≥ {2}),7天有效开播 {3}(≥ {4}),星级 {5}(≥ {6}):{7}",
+        key: "level-met",
+        en: "{0}: points {1} (≥ {2}), 7-day minutes {3} (≥ {4}), stars {5} (≥ {6}): met",
+        zh: "{0}:积分 {1}(≥ {2}),7天有效开播 {3}(≥ {4}),星级 {5}(≥ {6}):满足",
+    },
+    Message {
+        key: "level-not-met",
+        en: "{0}: points {1} (≥ {2}), 7-day minutes {3} (≥ {4}), stars {5} (≥ {6}): not met",
+        zh: "{0}:积分 {1}(≥ {2}),7天有效开播 {3}(≥ {4}),星级 {5}(≥ {6}):不满足",
+    },
+    Message {
+        key: "level-no-place",
+        en: "{0}: points {1} (≥ {2}), 7-day minutes {3} (≥ {4}), stars {5} (≥ {6}): met, but no honor place (level.honor-quota)",
+        zh: "{0}:积分 {1}(≥ {2}),7天有效开播 {3}(≥ {4}),星级 {5}(≥ {6}):满足,但无荣耀名额(level.honor-quota)",
+    },
+    Message {
+        key: "level-floor",
+        en: "{0}: points {1} (≥ {2}), 7-day minutes {3} (≥ {4}), stars {5} (≥ {6}): not met, but novice is the floor",
+        zh: "{0}:积分 {1}(≥ {2}),7天有效开播 {3}(≥ {4}),星级 {5}(≥ {6}):不满足,新手为最低等级",
     },
     Message {
         key: "quota",
@@ -1474,10 +1489,10 @@ fn evaluate(input: &Input) -> Derivation {
                 let raw = if king { all } else { base };
                 if raw > 0 {
                     let mut args = vec![Val::Date(d), Val::Int(raw), Val::Int(cfg.cap)];
-                    for k in 0..METRICS.len() {
+                    for (k, &king_only) in KING_ONLY.iter().enumerate() {
                         let step = day.steps.iter().find(|x| x.0 == s && x.1 == d && x.2 as usize == k);
                         args.push(match step {
-                            _ if KING_ONLY[k] && !king => Val::Word("—"),
+                            _ if king_only && !king => Val::Word("—"),
                             Some(x) => Val::Int(x.5),
                             None => Val::Int(0),
                         });
@@ -1534,10 +1549,11 @@ fn evaluate(input: &Input) -> Derivation {
         for (k, l) in ALL_LEVELS.iter().rev().filter(|l| **l <= top).enumerate() {
             let (min_p, min_m, min_s) = cfg.req[*l as usize];
             let met = (l == &Level::King || points >= min_p) && minutes >= min_m && stars.is_none_or(|x| x.0 >= min_s);
-            let verdict = match (met, *l == Level::Honor && level < Level::Honor) {
-                (true, true) => "met, but no honor place (level.honor-quota)",
-                (true, false) => "met",
-                (false, _) => "not met",
+            let msg = match (met, *l) {
+                (true, Level::Honor) if level < Level::Honor => "level-no-place",
+                (true, _) => "level-met",
+                (false, Level::Novice) => "level-floor",
+                (false, _) => "level-not-met",
             };
             let args = vec![
                 Val::Word(l.name()),
@@ -1547,12 +1563,11 @@ fn evaluate(input: &Input) -> Derivation {
                 Val::Int(min_m),
                 stars.map_or(Val::Word("unknown"), |x| Val::Dec(x.0)),
                 Val::Dec(min_s),
-                Val::Word(verdict),
             ];
             detail(
                 LEVEL_BASIC,
                 vec![1 + k as u32],
-                "level-check",
+                msg,
                 args,
                 if k == 0 { evidence.clone() } else { vec![] },
             );

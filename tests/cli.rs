@@ -175,7 +175,7 @@ fn explain_of_a_non_subject_is_bad_input() {
 
 #[test]
 fn same_input_gives_byte_identical_output_whatever_the_line_order() {
-    for program in [DOUYIN, JD, SP, DAREN] {
+    for program in [DOUYIN, JD, SP, DAREN, LEVELS] {
         let facts = root().join("facts").join(program);
         let f = facts.to_str().unwrap();
         let first = ok(&["run", program, "--facts", f]);
@@ -552,6 +552,89 @@ fn taobao_daren_run_explain_and_validation() {
     assert!(
         stderr.contains(&format!(
             "signup.jsonl:{signup_line}: field `package`: `E` is not a package of the `packages` parameter (expected one of A, B, C, D)"
+        )),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const LEVELS: &str = "1688-anchor-levels";
+
+#[test]
+fn anchor_levels_run_explain_and_validation() {
+    let facts = root().join("facts").join(LEVELS);
+    let f = facts.to_str().unwrap();
+    insta::assert_snapshot!("run_1688_jsonl", ok(&["run", LEVELS, "--facts", f]));
+    let explain = |subject: &str, extra: &[&str]| {
+        let mut args = vec!["explain", LEVELS, "--facts", f, "--subject", subject];
+        args.extend(extra);
+        ok(&args)
+    };
+    // a king ranked last at the end of January, back to honor with its peak, then 3/7/15 days without live
+    insta::assert_snapshot!("explain_1688_shop_S11", explain("shop:S11", &[]));
+    // honor minima met but ranked #4 of 9 with 3 places, tied with S03 on points: the id decided
+    insta::assert_snapshot!("explain_1688_shop_S04", explain("shop:S04", &[]));
+    // a 30-day streak: 150, 600, 1000 and 2000 points, each dated the day after the run reached its length
+    insta::assert_snapshot!("explain_1688_shop_S29_zh", explain("shop:S29", &["--lang", "zh"]));
+    // expert dropping to regular on 7-day minutes, charged on the Sunday of a short week
+    insta::assert_snapshot!("explain_1688_shop_S25", explain("shop:S25", &[]));
+    // an application refused after three failed contacts, and one approved in JSON
+    insta::assert_snapshot!("explain_1688_app_KA2", explain("king-application:KA2", &[]));
+    insta::assert_snapshot!("explain_1688_app_KA6_json", explain("king-application:KA6", &["--format", "json"]));
+
+    // tables without defaults, checked on load; an application submitted outside its month
+    let dir = scratch("levels-invalid");
+    copy_dir(&facts, &dir, |name, text| match name {
+        "king_application.jsonl" => {
+            text + "{\"application_id\":\"KA9\",\"shop_id\":\"S01\",\"month\":\"2024-01\",\"submitted_at\":\"2024-02-01T00:00:00\"}\n"
+        }
+        "params.json" => r#"{"as_of": "2024-02-20T12:00:00",
+            "level_requirements": [
+                {"level": "novice", "min_points": 0, "min_effective_minutes_7d": 0, "min_service_stars": 0},
+                {"level": "regular", "min_points": 500, "min_effective_minutes_7d": 120, "min_service_stars": 3.0},
+                {"level": "expert", "min_points": 400, "min_effective_minutes_7d": 300, "min_service_stars": 3.5},
+                {"level": "expert", "min_points": 5000, "min_effective_minutes_7d": 600, "min_service_stars": 4.0}],
+            "no_live_streaks": [{"days": 5, "points": 100}]}"#
+            .to_string(),
+        _ => text,
+    });
+    let app_line = std::fs::read_to_string(dir.join("king_application.jsonl")).unwrap().lines().count();
+    let out = zhunru(&["run", LEVELS, "--facts", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        "field `points_rules`: required parameter is missing",
+        "field `min_lighthouse_score`: required parameter is missing",
+    ] {
+        assert!(stderr.contains(want), "lacks `{want}`:\n{stderr}");
+    }
+    // with the required parameters present, the tables are checked
+    let mut params: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("params.json")).unwrap()).unwrap();
+    params["points_rules"] = serde_json::json!([
+        {"category_id": "C1", "metric": "gmv", "threshold": 1, "points": 5},
+        {"category_id": "C1", "metric": "gmv", "threshold": 1, "points": 6}]);
+    params["min_lighthouse_score"] = serde_json::json!(80);
+    std::fs::write(dir.join("params.json"), params.to_string()).unwrap();
+    let stderr = String::from_utf8_lossy(&zhunru(&["run", LEVELS, "--facts", dir.to_str().unwrap()]).stderr).to_string();
+    for want in [
+        "field `level_requirements`: row 4: level `expert` given twice",
+        "field `level_requirements`: no row for level `honor`",
+        "field `level_requirements`: no row for level `king`",
+        "field `points_rules`: row 2: (C1, gmv, 1) given twice",
+        "field `no_live_streaks`: row 1: 5 days is no clause (expected 3, 7, 15 or 30)",
+    ] {
+        assert!(stderr.contains(want), "lacks `{want}`:\n{stderr}");
+    }
+    // valid parameters: the application outside its month is named
+    let sample: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(facts.join("params.json")).unwrap()).unwrap();
+    std::fs::write(dir.join("params.json"), sample.to_string()).unwrap();
+    let out = zhunru(&["check", LEVELS, "--facts", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains(&format!(
+            "king_application.jsonl:{app_line}: field `submitted_at`: expected a time in the application's month 2024-01, got 2024-02-01T00:00:00"
         )),
         "{stderr}"
     );
