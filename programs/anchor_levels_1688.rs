@@ -35,6 +35,7 @@ pub static PROGRAM: Program = Program {
     validate,
     validate_facts,
     evaluate,
+    partitions_itself: false,
 };
 
 const SHOP: &str = "shop";

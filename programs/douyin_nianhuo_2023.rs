@@ -31,6 +31,7 @@ pub static PROGRAM: Program = Program {
     validate: crate::program::no_validation,
     validate_facts: crate::program::no_fact_validation,
     evaluate,
+    partitions_itself: true,
 };
 
 const SHOP: &str = "shop";
@@ -1402,6 +1403,24 @@ impl Inputs {
         if k == 1 {
             return vec![self];
         }
+        self.split(
+            syms,
+            k,
+            |root| (root as usize).wrapping_mul(2_654_435_761) % k,
+            |creator| creator as usize % k,
+        )
+    }
+
+    /// Part k of n for `run --shard K/N`: whole components by a hash of their least shop id (the same on every
+    /// run over the same facts), creators by a hash of theirs.
+    fn part(self, syms: usize, k: usize, n: usize) -> Inputs {
+        let mix = |x: u32| (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) as usize % n;
+        self.split(syms, n, mix, mix).swap_remove(k)
+    }
+
+    /// Splits into `k` groups of whole linked-store components (`of_root` of the component's least shop id) and of
+    /// creators (`of_creator`).
+    fn split(self, syms: usize, k: usize, of_root: impl Fn(u32) -> usize, of_creator: impl Fn(u32) -> usize) -> Vec<Inputs> {
         // linked-store components by union-find over shop ids
         let mut parent: Vec<u32> = (0..syms as u32).collect();
         fn root(parent: &mut [u32], mut x: u32) -> u32 {
@@ -1415,7 +1434,7 @@ impl Inputs {
             let (ra, rb) = (root(&mut parent, a.0), root(&mut parent, b.0));
             parent[ra.max(rb) as usize] = ra.min(rb);
         }
-        let mut of_shop = |s: Sym| (root(&mut parent, s.0) as usize * 2_654_435_761) % k;
+        let mut of_shop = |s: Sym| of_root(root(&mut parent, s.0));
         let shop_of_product: HashMap<Sym, Sym> = self.product_in.iter().map(|p| (p.0, p.1)).collect();
         let mut shards: Vec<Inputs> = (0..k).map(|_| Inputs::default()).collect();
         macro_rules! route {
@@ -1442,9 +1461,9 @@ impl Inputs {
         route!(misconduct_in, |t: &(Sym, Time, Rec)| of_product(t.0));
         route!(withdrawal_in, |t: &(Sym, Time, Rec)| of_product(t.0));
         route!(order_in, |t: &(Sym, Sym, Time, Dec, Rec)| of_product(t.1));
-        route!(creator_in, |t: &(Sym, Dec, Rec)| t.0 .0 as usize % k);
-        route!(creator_deduction_in, |t: &(Sym, Sym, Dec, Date, Rec)| t.0 .0 as usize % k);
-        route!(creator_violation_in, |t: &(Sym, Sym, Date, Rec)| t.0 .0 as usize % k);
+        route!(creator_in, |t: &(Sym, Dec, Rec)| of_creator(t.0 .0));
+        route!(creator_deduction_in, |t: &(Sym, Sym, Dec, Date, Rec)| of_creator(t.0 .0));
+        route!(creator_violation_in, |t: &(Sym, Sym, Date, Rec)| of_creator(t.0 .0));
         for s in &mut shards {
             // shared lookup data and the (few) explained subjects go to every shard
             s.category_in = self.category_in.clone();
@@ -1458,6 +1477,10 @@ impl Inputs {
 }
 
 fn evaluate(input: &Input) -> Derivation {
-    let shards = read_inputs(input).shard(input.facts.syms.len(), input.shard_size);
+    let mut inputs = read_inputs(input);
+    if let Some((k, n)) = input.part {
+        inputs = inputs.part(input.facts.syms.len(), k, n);
+    }
+    let shards = inputs.shard(input.facts.syms.len(), input.shard_size);
     crate::program::evaluate_shards(input, shards, evaluate_shard)
 }

@@ -32,6 +32,7 @@ pub static PROGRAM: Program = Program {
     validate: crate::program::no_validation,
     validate_facts: crate::program::no_fact_validation,
     evaluate,
+    partitions_itself: false,
 };
 
 const SHOP_DAY: &str = "shop-day";

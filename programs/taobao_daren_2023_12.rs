@@ -38,6 +38,7 @@ pub static PROGRAM: Program = Program {
     validate,
     validate_facts,
     evaluate,
+    partitions_itself: false,
 };
 
 const ANCHOR: &str = "anchor";

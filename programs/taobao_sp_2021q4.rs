@@ -26,6 +26,7 @@ pub static PROGRAM: Program = Program {
     validate,
     validate_facts: crate::program::no_fact_validation,
     evaluate,
+    partitions_itself: false,
 };
 
 const SP_MONTH: &str = "sp-month";

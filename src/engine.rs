@@ -97,13 +97,29 @@ impl Loaded {
     }
 
     pub fn evaluate(&self, program: &'static Program, explain: &[SubjectId]) -> Result<Evaluation, Failure> {
+        self.evaluate_part(program, explain, None)
+    }
+
+    /// `evaluate` for part k (0-based) of n of the subjects (`run --shard K/N`); `None` = all of them.
+    pub fn evaluate_part(
+        &self,
+        program: &'static Program,
+        explain: &[SubjectId],
+        part: Option<(usize, usize)>,
+    ) -> Result<Evaluation, Failure> {
         // ZHUNRU_SHARD_SHOPS tunes sharded programs from the outside (benchmarks); the default is the program's
         let shard_size = std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-        self.evaluate_with(program, explain, shard_size)
+        self.evaluate_with(program, explain, shard_size, part)
     }
 
     /// `evaluate` with an explicit shard size (0 = the program's default).
-    pub fn evaluate_with(&self, program: &'static Program, explain: &[SubjectId], shard_size: usize) -> Result<Evaluation, Failure> {
+    pub fn evaluate_with(
+        &self,
+        program: &'static Program,
+        explain: &[SubjectId],
+        shard_size: usize,
+        part: Option<(usize, usize)>,
+    ) -> Result<Evaluation, Failure> {
         let as_of = self.as_of()?;
         let t = std::time::Instant::now();
         let der = (program.evaluate)(&Input {
@@ -112,13 +128,28 @@ impl Loaded {
             as_of,
             explain,
             shard_size,
+            part,
         });
         timing("rules", t);
         let t = std::time::Instant::now();
-        let eval = Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal);
+        let mut eval = Evaluation::new(program, der, &self.facts.syms).map_err(Failure::Internal)?;
+        if let (Some((k, n)), false) = (part, program.partitions_itself) {
+            let subjects = &eval.der.subjects;
+            eval.order.retain(|&s| part_of(&subjects[s as usize], n) == k);
+        }
         timing("verdicts", t);
-        eval
+        Ok(eval)
     }
+}
+
+/// The part (of n) a subject falls in when the program does not partition itself: FNV-1a of `kind:id`, so the
+/// same subject lands in the same part on every machine.
+pub fn part_of(subject: &SubjectId, n: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in subject.kind.bytes().chain(std::iter::once(b':')).chain(subject.id.bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % n as u64) as usize
 }
 
 /// With `ZHUNRU_TIMINGS` set, each phase reports its wall time on stderr.

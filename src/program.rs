@@ -139,6 +139,8 @@ pub struct Input<'a> {
     pub explain: &'a [SubjectId],
     /// Subjects per shard for programs that shard their facts (0 = the program's default).
     pub shard_size: usize,
+    /// `run --shard K/N`: evaluate part k (0-based) of n only.
+    pub part: Option<(usize, usize)>,
 }
 
 pub struct Program {
@@ -156,6 +158,9 @@ pub struct Program {
     /// Checks of facts against parameters (a record naming a package the `packages` table lacks).
     pub validate_facts: fn(&FactSet, &Params) -> Vec<InputError>,
     pub evaluate: fn(&Input) -> Derivation,
+    /// The program evaluates only the part `Input::part` names (whole independent groups of subjects); otherwise
+    /// the engine evaluates everything and keeps the part's subjects, spread by a hash of kind and id.
+    pub partitions_itself: bool,
 }
 
 /// For programs whose facts need no check against their parameters.

@@ -641,6 +641,43 @@ fn anchor_levels_run_explain_and_validation() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `run --shard K/N` on every sample: each subject in exactly one part, the parts merged in sort order byte for byte
+/// the whole run's output; a malformed K/N is bad input.
+#[test]
+fn shards_merged_in_sort_order_are_the_whole_run() {
+    for program in [DOUYIN, JD, SP, DAREN, LEVELS] {
+        let facts = root().join("facts").join(program);
+        let f = facts.to_str().unwrap();
+        let whole = ok(&["run", program, "--facts", f]);
+        let mut lines: Vec<String> = (1..=3)
+            .flat_map(|k| {
+                ok(&["run", program, "--facts", f, "--shard", &format!("{k}/3")])
+                    .lines()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        lines.sort_by_cached_key(|line| {
+            let j: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                j["subject"]["kind"].as_str().unwrap().to_string(),
+                j["subject"]["id"].as_str().unwrap().to_string(),
+            )
+        });
+        assert_eq!(
+            lines.join("\n") + "\n",
+            whole,
+            "{program}: the parts merged differ from the whole run"
+        );
+    }
+    for bad in ["0/3", "4/3", "3", "a/b", "1/0"] {
+        let out = zhunru(&["run", DOUYIN, "--facts", sample().to_str().unwrap(), "--shard", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--shard"), "{bad}");
+    }
+}
+
 /// `zhunru run ... | head -1`: when the reader stops, zhunru stops quietly, exit 0, no "internal error".
 #[test]
 fn a_closed_output_pipe_is_not_an_error() {
