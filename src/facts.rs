@@ -45,6 +45,7 @@ pub const PARAMS_FILE: &str = "params.json";
 impl FactSet {
     /// Loads and validates a fact set. All errors are returned at once, sorted by file and line.
     pub fn load(dir: &Path, relations: &'static [Relation], allow_unknown: bool) -> Result<FactSet, Vec<InputError>> {
+        let started = std::time::Instant::now();
         let mut errs = Vec::new();
         let dir_name = dir.display().to_string();
         let entries = match std::fs::read_dir(dir) {
@@ -99,28 +100,60 @@ impl FactSet {
             }
         }
 
-        let mut syms = Interner::default();
-        let mut rels = Vec::with_capacity(relations.len());
-        for (i, schema) in relations.iter().enumerate() {
-            let mut data = RelData {
+        let mut rels: Vec<RelData> = relations
+            .iter()
+            .map(|schema| RelData {
                 schema,
                 file: None,
                 rows: Vec::new(),
-            };
+            })
+            .collect();
+        let mut texts: Vec<(usize, String, String)> = Vec::new();
+        for (i, data) in rels.iter_mut().enumerate() {
             match files.get(&i).map(Vec::as_slice) {
                 None | Some([]) => {}
                 Some([one]) => {
                     data.file = Some(one.clone());
-                    load_file(&dir.join(one), one, schema, &mut syms, &mut data.rows, &mut errs);
+                    match read_text(&dir.join(one), one) {
+                        Ok(text) => texts.push((i, one.clone(), text)),
+                        Err(e) => errs.push(e),
+                    }
                 }
                 Some(many) => errs.push(InputError::new(
                     &many[0],
                     None,
                     None,
-                    format!("relation `{}` is given twice ({}): keep one file", schema.name, many.join(" and ")),
+                    format!(
+                        "relation `{}` is given twice ({}): keep one file",
+                        data.schema.name,
+                        many.join(" and ")
+                    ),
                 )),
             }
-            rels.push(data);
+        }
+        // Parse in chunks of whole lines on every core, each chunk with its own interner; then merge in file and
+        // line order, so the result does not depend on which thread finished first.
+        crate::engine::timing("load: read", started);
+        let tasks: Vec<Chunk> = texts.iter().flat_map(|(i, name, text)| chunks(*i, name, text)).collect();
+        let parsed = parallel_map(&tasks, |c| {
+            let mut local = Interner::default();
+            let (mut rows, mut errs) = (Vec::new(), Vec::new());
+            parse_chunk(c, &relations[c.rel], &mut local, &mut rows, &mut errs);
+            (local, rows, errs)
+        });
+        crate::engine::timing("load: parse", started);
+        let mut syms = Interner::default();
+        for (c, (local, mut rows, e)) in tasks.iter().zip(parsed) {
+            errs.extend(e);
+            let to_global: Vec<Sym> = local.strings().map(|s| syms.intern(s)).collect();
+            for row in &mut rows {
+                for v in row.vals.iter_mut() {
+                    if let Val::Str(s) = v {
+                        *s = to_global[s.0 as usize];
+                    }
+                }
+            }
+            rels[c.rel].rows.extend(rows);
         }
         let mut facts = FactSet {
             dir: dir.to_path_buf(),
@@ -128,11 +161,14 @@ impl FactSet {
             rels,
             params_file,
         };
+        crate::engine::timing("load: merge", started);
         for rel in &mut facts.rels {
             dedupe_and_check_keys(rel, &facts.syms, &mut errs);
             check_disjoint(rel, &facts.syms, &mut errs);
         }
+        crate::engine::timing("load: keys", started);
         facts.check_references(&mut errs);
+        crate::engine::timing("load: references", started);
         if !errs.is_empty() {
             errs.sort();
             return Err(errs);
@@ -252,20 +288,91 @@ fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
     })
 }
 
-fn load_file(path: &Path, name: &str, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
-    let text = match read_text(path, name) {
-        Ok(t) => t,
-        Err(e) => return errs.push(e),
-    };
-    if name.ends_with(".jsonl") {
+/// A piece of a relation file to parse: whole lines of a `.jsonl` file from line `first_line`, or a whole `.json` array.
+struct Chunk<'a> {
+    rel: usize,
+    name: &'a str,
+    text: &'a str,
+    first_line: u32,
+    array: bool,
+}
+
+/// Bytes of JSON lines per parse task: small enough to spread one large file over the cores.
+const CHUNK_BYTES: usize = 4 << 20;
+
+fn chunks<'a>(rel: usize, name: &'a str, text: &'a str) -> Vec<Chunk<'a>> {
+    if !name.ends_with(".jsonl") {
+        return vec![Chunk {
+            rel,
+            name,
+            text,
+            first_line: 1,
+            array: true,
+        }];
+    }
+    let mut out = Vec::new();
+    let (mut start, mut line) = (0, 1u32);
+    while start < text.len() {
+        let mut end = (start + CHUNK_BYTES).min(text.len());
+        while end < text.len() && text.as_bytes()[end - 1] != b'\n' {
+            end += 1;
+        }
+        let piece = &text[start..end];
+        out.push(Chunk {
+            rel,
+            name,
+            text: piece,
+            first_line: line,
+            array: false,
+        });
+        line += piece.bytes().filter(|&b| b == b'\n').count() as u32;
+        start = end;
+    }
+    out
+}
+
+/// `f` over every item on every core; results in item order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism()
+        .map(|t| t.get())
+        .unwrap_or(1)
+        .min(items.len())
+        .max(1);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, f(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a parse worker panicked"))
+            .collect()
+    });
+    done.sort_unstable_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
+}
+
+fn parse_chunk(c: &Chunk, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+    let (name, text) = (c.name, c.text);
+    if !c.array {
         for (i, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             if !line.trim().is_empty() {
-                parse_record(line, name, i as u32 + 1, schema, syms, rows, errs);
+                parse_record(line, name, c.first_line + i as u32, schema, syms, rows, errs);
             }
         }
     } else if !text.trim().is_empty() {
-        match serde_json::from_str::<Vec<&RawValue>>(&text) {
+        match serde_json::from_str::<Vec<&RawValue>>(text) {
             Ok(items) => {
                 // line numbers counted as we go: the elements come in text order
                 let (mut offset, mut line_no) = (0, 1);

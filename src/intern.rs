@@ -31,6 +31,11 @@ impl Interner {
         &self.strs[id.0 as usize]
     }
 
+    /// The strings in id order.
+    pub fn strings(&self) -> impl Iterator<Item = &str> {
+        self.strs.iter().map(|s| &**s)
+    }
+
     pub fn len(&self) -> usize {
         self.strs.len()
     }

@@ -36,20 +36,87 @@ pub fn record(eval: &Evaluation, v: &Verdict) -> Json {
     Json::Object(m)
 }
 
+/// `record(eval, v).to_string()`, written straight into `buf` without building the JSON tree (batch runs write
+/// hundreds of thousands of records).
+pub fn write_record(buf: &mut Vec<u8>, eval: &Evaluation, v: &Verdict) {
+    fn text(buf: &mut Vec<u8>, s: &str) {
+        serde_json::to_writer(&mut *buf, s).expect("a string serializes");
+    }
+    fn list(buf: &mut Vec<u8>, l: &[String]) {
+        buf.push(b'[');
+        for (i, s) in l.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            text(buf, s);
+        }
+        buf.push(b']');
+    }
+    let subj = eval.subject(v.subj);
+    buf.extend_from_slice(b"{\"program\":");
+    text(buf, eval.program.id);
+    buf.extend_from_slice(b",\"subject\":{\"kind\":");
+    text(buf, &subj.kind);
+    buf.extend_from_slice(b",\"id\":");
+    text(buf, &subj.id);
+    buf.extend_from_slice(b"},\"verdict\":");
+    text(buf, v.status.name());
+    buf.extend_from_slice(b",\"tier\":");
+    match v.tier {
+        Some(t) => text(buf, t),
+        None => buf.extend_from_slice(b"null"),
+    }
+    buf.extend_from_slice(b",\"failed\":");
+    list(buf, &v.failed);
+    buf.extend_from_slice(b",\"missing\":");
+    list(buf, &v.missing);
+    buf.extend_from_slice(b",\"flags\":");
+    list(buf, &v.flags);
+    buf.extend_from_slice(b",\"rewards\":[");
+    for (i, r) in v.rewards.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut *buf, r).expect("a reward serializes");
+    }
+    buf.push(b']');
+    for (k, val) in &v.fields {
+        buf.push(b',');
+        text(buf, k);
+        buf.push(b':');
+        serde_json::to_writer(&mut *buf, val).expect("a field serializes");
+    }
+    buf.push(b'}');
+}
+
 pub fn write(eval: &Evaluation, format: Format, w: &mut dyn Write) -> std::io::Result<()> {
     let verdicts = eval.order.iter().map(|&s| &eval.verdicts[s as usize]);
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
     match format {
         Format::Jsonl => {
             for v in verdicts {
-                writeln!(w, "{}", record(eval, v))?;
+                write_record(&mut buf, eval, v);
+                buf.push(b'\n');
+                if buf.len() >= 1 << 16 {
+                    w.write_all(&buf)?;
+                    buf.clear();
+                }
             }
+            w.write_all(&buf)?;
         }
         Format::Json => {
             writeln!(w, "[")?;
             let n = eval.order.len();
             for (i, v) in verdicts.enumerate() {
-                writeln!(w, "  {}{}", record(eval, v), if i + 1 < n { "," } else { "" })?;
+                buf.extend_from_slice(b"  ");
+                write_record(&mut buf, eval, v);
+                buf.extend_from_slice(if i + 1 < n { b",\n" } else { b"\n" });
+                if buf.len() >= 1 << 16 {
+                    w.write_all(&buf)?;
+                    buf.clear();
+                }
             }
+            w.write_all(&buf)?;
             writeln!(w, "]")?;
         }
         Format::Table | Format::Csv => {

@@ -79,6 +79,14 @@ fn sharded_evaluation_gives_the_verdicts_of_the_whole() {
     let records = |shard_size: usize| part(shard_size, None);
     let whole = records(1_000_000);
     assert!(whole.len() > 20_000);
+    // the streamed writer writes the records the JSON tree gives
+    let eval = loaded.evaluate(program, &[]).unwrap();
+    let mut buf = Vec::new();
+    zhunru::output::write(&eval, zhunru::output::Format::Jsonl, &mut buf).unwrap();
+    assert!(
+        String::from_utf8(buf).unwrap() == whole.join("\n") + "\n",
+        "write_record differs from record()"
+    );
     for size in [7, 50, 333] {
         assert!(records(size) == whole, "shards of {size} shops give other verdicts");
     }
