@@ -58,6 +58,9 @@ pub enum Command {
         /// whole run's. Linked-store components stay whole (douyin-nianhuo-2023 evaluates only its part).
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// No progress line and no summary on standard error.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Write a synthetic fact set (deterministic for a seed) for benchmarks and tests.
     Generate {
@@ -211,11 +214,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             format,
             out: out_path,
             shard,
+            quiet,
         } => {
             let started = Instant::now();
             let p = program.resolve()?;
             let part = shard.as_deref().map(parse_shard).transpose()?;
-            let progress = Progress::new();
+            let progress = Progress::new(quiet);
             progress.phase(&format!("loading {}", input.facts.display()));
             let loaded = engine::load(p, &input.options())?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
@@ -229,6 +233,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 None => output::write(&eval, format, &mut out).map_err(io)?,
             }
             let count = |s: Status| eval.order.iter().filter(|&&i| eval.verdicts[i as usize].status == s).count();
+            if quiet {
+                return out.flush().map_err(io);
+            }
             eprintln!(
                 "{}: {} subjects{} — {} admitted, {} rejected, {} undetermined (as of {}; {:.2}s)",
                 p.id,
@@ -398,10 +405,11 @@ struct Progress {
 }
 
 impl Progress {
-    fn new() -> Progress {
+    /// On a terminal only: never in pipes, files or CI logs, and not with `--quiet`.
+    fn new(quiet: bool) -> Progress {
         use std::io::IsTerminal;
         Progress {
-            on: std::io::stderr().is_terminal(),
+            on: !quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
         }
     }

@@ -678,6 +678,18 @@ fn shards_merged_in_sort_order_are_the_whole_run() {
     }
 }
 
+/// `--quiet`: the same records, nothing on standard error (no summary, no progress).
+#[test]
+fn quiet_run_writes_nothing_on_stderr() {
+    let f = sample();
+    let loud = zhunru(&["run", DOUYIN, "--facts", f.to_str().unwrap()]);
+    let quiet = zhunru(&["run", DOUYIN, "--facts", f.to_str().unwrap(), "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    assert!(!loud.stderr.is_empty());
+    assert_eq!(quiet.stdout, loud.stdout);
+}
+
 /// `zhunru run ... | head -1`: when the reader stops, zhunru stops quietly, exit 0, no "internal error".
 #[test]
 fn a_closed_output_pipe_is_not_an_error() {
