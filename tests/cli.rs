@@ -299,7 +299,12 @@ fn bad_input_corpus_exits_2_naming_file_line_and_field() {
 /// Hostile inputs git cannot hold as files: bytes that are not UTF-8, a BOM inside a file, a directory in place of a file.
 #[test]
 fn hostile_files_exit_2() {
-    let cases: [(&str, &[u8], &str); 3] = [
+    // a 10 MB line of garbage, and a 10 MB string that never closes: named by file and line, not echoed back
+    let garbage = "garbage".repeat(1_500_000) + "\n";
+    let open_string = format!("{{\"shop_id\":\"{}\n", "x".repeat(10_000_000));
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("merchant.jsonl", garbage.as_bytes(), "merchant.jsonl:1: not a JSON object: expected value (column 1)"),
+        ("merchant.jsonl", open_string.as_bytes(), "merchant.jsonl:1: not a JSON object: EOF while parsing a string"),
         (
             "merchant.jsonl",
             b"{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n{\"shop_id\":\"S\xff\"}\n",
@@ -326,6 +331,7 @@ fn hostile_files_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{want}: {stderr}");
         assert!(out.stdout.is_empty());
         assert!(stderr.contains(want), "expected `{want}` in {stderr}");
+        assert!(stderr.len() < 2_000, "the error message echoes the input: {} bytes", stderr.len());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
