@@ -303,8 +303,16 @@ fn hostile_files_exit_2() {
     let garbage = "garbage".repeat(1_500_000) + "\n";
     let open_string = format!("{{\"shop_id\":\"{}\n", "x".repeat(10_000_000));
     let cases: [(&str, &[u8], &str); 5] = [
-        ("merchant.jsonl", garbage.as_bytes(), "merchant.jsonl:1: not a JSON object: expected value (column 1)"),
-        ("merchant.jsonl", open_string.as_bytes(), "merchant.jsonl:1: not a JSON object: EOF while parsing a string"),
+        (
+            "merchant.jsonl",
+            garbage.as_bytes(),
+            "merchant.jsonl:1: not a JSON object: expected value (column 1)",
+        ),
+        (
+            "merchant.jsonl",
+            open_string.as_bytes(),
+            "merchant.jsonl:1: not a JSON object: EOF while parsing a string",
+        ),
         (
             "merchant.jsonl",
             b"{\"shop_id\":\"S1\",\"kind\":\"store\",\"novice\":false}\n{\"shop_id\":\"S\xff\"}\n",
