@@ -533,21 +533,45 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     errs
 }
 
-/// `king_application.submitted_at` must lie in its `month`.
-fn validate_facts(facts: &FactSet, _: &Params) -> Vec<crate::error::InputError> {
-    facts
-        .rows("king_application")
-        .filter(|(_, v)| v[3].time().date().month() != v[2].month())
-        .map(|(r, v)| {
-            let (file, line) = facts.origin(r);
-            crate::error::InputError::new(
-                file,
-                Some(line),
-                Some("submitted_at"),
-                format!("expected a time in the application's month {}, got {}", v[2].month(), v[3].time()),
-            )
-        })
-        .collect()
+/// The longest ledger: one run of the day rules per day from the earliest `since` to as-of.
+const MAX_LEDGER_DAYS: i32 = 3_660;
+
+/// `king_application.submitted_at` must lie in its `month`; a ledger runs at most `MAX_LEDGER_DAYS` days.
+fn validate_facts(facts: &FactSet, p: &Params) -> Vec<crate::error::InputError> {
+    let mut errs: Vec<crate::error::InputError> = Vec::new();
+    if let Some((as_of, _)) = &p.as_of {
+        for (r, v) in facts.rows("level_state") {
+            let days = as_of.date().0 - v[4].date().0;
+            if days > MAX_LEDGER_DAYS {
+                let (file, line) = facts.origin(r);
+                errs.push(crate::error::InputError::new(
+                    file,
+                    Some(line),
+                    Some("since"),
+                    format!(
+                        "expected a date at most {MAX_LEDGER_DAYS} days before as-of {} (the ledger runs day by day), got {}",
+                        as_of.date(),
+                        v[4].date()
+                    ),
+                ));
+            }
+        }
+    }
+    errs.extend(
+        facts
+            .rows("king_application")
+            .filter(|(_, v)| v[3].time().date().month() != v[2].month())
+            .map(|(r, v)| {
+                let (file, line) = facts.origin(r);
+                crate::error::InputError::new(
+                    file,
+                    Some(line),
+                    Some("submitted_at"),
+                    format!("expected a time in the application's month {}, got {}", v[2].month(), v[3].time()),
+                )
+            }),
+    );
+    errs
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

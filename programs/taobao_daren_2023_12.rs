@@ -754,6 +754,12 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     if p.dec("match_unit") <= Dec::ZERO {
         errs.push(("match_unit", "expected an amount > 0".into()));
     }
+    if p.int("apparel_lead_workdays") > 366 {
+        errs.push((
+            "apparel_lead_workdays",
+            "expected at most 366 working days (a walk back over a year of days is the limit)".into(),
+        ));
+    }
     if p.int("coupon_validity_days") < 1 {
         errs.push(("coupon_validity_days", "expected a number of days ≥ 1".into()));
     }
@@ -1245,14 +1251,18 @@ fn session_rules(
         .collect();
     // the days a working-day walk may visit: from well before the first session (or calendar record) to the last
     let dates: BTreeSet<Date> = inp.apps.iter().map(|a| a.2).collect();
-    let calendar: Vec<(Date,)> = match (dates.first(), dates.last()) {
-        (Some(first), Some(last)) => {
-            let earliest = inp.calendar.iter().map(|c| c.0).min().map_or(*first, |c| c.min(*first));
-            let from = earliest.add_days(-(3 * lead_workdays as i32 + 60));
-            (from.0..=last.0).map(|d| (Date(d),)).collect()
-        }
-        _ => Vec::new(),
-    };
+    // the days a working-day walk may visit: the stretch before each apparel session date (a walk of N working days
+    // stays within 3N + 60 calendar days even across the Spring Festival); only those, so that sessions years apart
+    // do not make every run carry every day between them
+    let reach = 3 * lead_workdays as i32 + 60;
+    let calendar: Vec<(Date,)> = inp
+        .apps
+        .iter()
+        .filter(|a| a.3 == Kind::Apparel)
+        .flat_map(|a| (a.2 .0 - reach..=a.2 .0).map(|d| (Date(d),)))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let explained: HashSet<Sym> = input
         .explain
         .iter()
