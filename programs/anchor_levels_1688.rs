@@ -11,7 +11,7 @@
 use crate::facts::{FactSet, Rec};
 use crate::intern::Sym;
 use crate::num::Dec;
-use crate::params::{PTy, PVal, ParamSpec, Params};
+use crate::params::{PTy, ParamSpec, Params};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Role, Subjects};
 use crate::schema::{field, reference, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Month, Time};
@@ -440,41 +440,19 @@ const PARAMS: &[ParamSpec] = &[
 
 const STREAK_CLAUSES: [(i64, ClauseId); 4] = [(3, NO_LIVE_3), (7, NO_LIVE_7), (15, NO_LIVE_15), (30, NO_LIVE_30)];
 
-fn int(v: &PVal) -> i64 {
-    match v {
-        PVal::Int(i) => *i,
-        other => panic!("an integer column, got {other:?}"),
-    }
-}
-
-fn dec(v: &PVal) -> Dec {
-    match v {
-        PVal::Dec(d) => *d,
-        PVal::Int(i) => Dec::from_int(*i).expect("int fits"),
-        other => panic!("a number column, got {other:?}"),
-    }
-}
-
-fn text(v: &PVal) -> &str {
-    match v {
-        PVal::Str(s) => s,
-        other => panic!("a text column, got {other:?}"),
-    }
-}
-
 fn validate(p: &Params) -> Vec<(&'static str, String)> {
     let mut errs = Vec::new();
     let rows = p.table("level_requirements");
     let mut by_level: Vec<Option<(i64, i64, Dec)>> = vec![None; LEVELS.len()];
     for (i, r) in rows.iter().enumerate() {
-        let l = LEVELS.iter().position(|x| *x == text(&r["level"])).expect("choice");
+        let l = LEVELS.iter().position(|x| *x == r["level"].text()).expect("choice");
         if by_level[l].is_some() {
             errs.push(("level_requirements", format!("row {}: level `{}` given twice", i + 1, LEVELS[l])));
         }
         by_level[l] = Some((
-            int(&r["min_points"]),
-            int(&r["min_effective_minutes_7d"]),
-            dec(&r["min_service_stars"]),
+            r["min_points"].int(),
+            r["min_effective_minutes_7d"].int(),
+            r["min_service_stars"].dec(),
         ));
     }
     for (l, v) in by_level.iter().enumerate() {
@@ -504,9 +482,9 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     let mut seen = HashSet::new();
     for (i, r) in p.table("points_rules").iter().enumerate() {
         let key = (
-            text(&r["category_id"]).to_string(),
-            text(&r["metric"]).to_string(),
-            dec(&r["threshold"]),
+            r["category_id"].text().to_string(),
+            r["metric"].text().to_string(),
+            r["threshold"].dec(),
         );
         if !seen.insert(key.clone()) {
             errs.push((
@@ -517,7 +495,7 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     }
     let mut days = HashSet::new();
     for (i, r) in p.table("no_live_streaks").iter().enumerate() {
-        let d = int(&r["days"]);
+        let d = r["days"].int();
         if !STREAK_CLAUSES.iter().any(|c| c.0 == d) {
             errs.push((
                 "no_live_streaks",
@@ -638,19 +616,19 @@ impl Cfg {
     fn read(p: &Params) -> Cfg {
         let mut req = [(0, 0, Dec::ZERO); 5];
         for r in p.table("level_requirements") {
-            req[Level::of(text(&r["level"])) as usize] = (
-                int(&r["min_points"]),
-                int(&r["min_effective_minutes_7d"]),
-                dec(&r["min_service_stars"]),
+            req[Level::of(r["level"].text()) as usize] = (
+                r["min_points"].int(),
+                r["min_effective_minutes_7d"].int(),
+                r["min_service_stars"].dec(),
             );
         }
         let streaks = p
             .table("no_live_streaks")
             .iter()
             .map(|r| {
-                let days = int(&r["days"]);
+                let days = r["days"].int();
                 let clause = STREAK_CLAUSES.iter().find(|c| c.0 == days).expect("validated").1;
-                (days, int(&r["points"]), clause)
+                (days, r["points"].int(), clause)
             })
             .collect();
         Cfg {
@@ -783,8 +761,8 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
         .table("points_rules")
         .iter()
         .filter_map(|r| {
-            let metric = METRICS.iter().position(|m| *m == text(&r["metric"])).expect("choice") as u8;
-            Some((facts.sym(text(&r["category_id"]))?, metric, dec(&r["threshold"]), int(&r["points"])))
+            let metric = METRICS.iter().position(|m| *m == r["metric"].text()).expect("choice") as u8;
+            Some((facts.sym(r["category_id"].text())?, metric, r["threshold"].dec(), r["points"].int()))
         })
         .collect();
     let level_min: Vec<(Level, i64, Dec)> = ALL_LEVELS

@@ -10,7 +10,7 @@
 use crate::facts::Rec;
 use crate::intern::{static_name, Sym};
 use crate::num::Dec;
-use crate::params::{PTy, PVal, ParamSpec, Params};
+use crate::params::{PTy, ParamSpec, Params};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subjects};
 use crate::schema::{field, reference, relation, Relation, Ty};
 use crate::time::{Date, Month, Time};
@@ -634,22 +634,10 @@ const PARAMS: &[ParamSpec] = &[
 
 /// A tier table as (name, minimum) rows, in the given order.
 fn tier_rows(p: &Params, name: &str, min_col: &str) -> Vec<(String, Dec)> {
-    p.table(name).iter().map(|r| (text(&r["tier"]), dec(&r[min_col]))).collect()
-}
-
-fn text(v: &PVal) -> String {
-    match v {
-        PVal::Str(s) => s.clone(),
-        other => panic!("a text column, got {other:?}"),
-    }
-}
-
-fn dec(v: &PVal) -> Dec {
-    match v {
-        PVal::Dec(d) => *d,
-        PVal::Int(i) => Dec::from_int(*i).expect("int fits"),
-        other => panic!("a number column, got {other:?}"),
-    }
+    p.table(name)
+        .iter()
+        .map(|r| (r["tier"].text().to_string(), r[min_col].dec()))
+        .collect()
 }
 
 /// Minima must rise strictly, row after row (a value's tier is the row with the highest minimum ≤ the value).
@@ -695,7 +683,7 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     let packages: Vec<(String, i64)> = p
         .table("packages")
         .iter()
-        .map(|r| (text(&r["package"]), dec(&r["rank"]).0 / crate::num::SCALE))
+        .map(|r| (r["package"].text().to_string(), r["rank"].int()))
         .collect();
     if packages.is_empty() {
         errs.push(("packages", "expected at least one row".into()));
@@ -719,7 +707,11 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
     }
     let mut pairs = HashSet::new();
     for (i, r) in p.table("package_allowance").iter().enumerate() {
-        let (g, s, b) = (text(&r["gmv_tier"]), text(&r["spend_tier"]), text(&r["best_package"]));
+        let (g, s, b) = (
+            r["gmv_tier"].text().to_string(),
+            r["spend_tier"].text().to_string(),
+            r["best_package"].text(),
+        );
         if !gmv.iter().any(|t| t.0 == g) {
             errs.push(("package_allowance", format!("row {}: `{g}` is not a tier of gmv_tiers", i + 1)));
         }
@@ -748,7 +740,7 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
         ("apparel_bonus_tiers", "min_record_gmv"),
         ("seats", "min_gmv_target"),
     ] {
-        let minima: Vec<Dec> = p.table(name).iter().map(|r| dec(&r[col])).collect();
+        let minima: Vec<Dec> = p.table(name).iter().map(|r| r[col].dec()).collect();
         ascending(name, &minima, &mut errs);
     }
     if p.dec("match_unit") <= Dec::ZERO {
@@ -771,7 +763,7 @@ fn validate(p: &Params) -> Vec<(&'static str, String)> {
 
 /// `signup.package` must name a package of the `packages` table.
 fn validate_facts(facts: &crate::facts::FactSet, p: &Params) -> Vec<crate::error::InputError> {
-    let packages: Vec<String> = p.table("packages").iter().map(|r| text(&r["package"])).collect();
+    let packages: Vec<String> = p.table("packages").iter().map(|r| r["package"].text().to_string()).collect();
     facts
         .rows("signup")
         .filter(|(_, v)| !packages.iter().any(|pk| pk == facts.syms.resolve(v[3].sym())))
@@ -1001,16 +993,16 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
     let packages: Vec<(&'static str, i64)> = p
         .table("packages")
         .iter()
-        .map(|r| (static_name(&text(&r["package"])), dec(&r["rank"]).0 / crate::num::SCALE))
+        .map(|r| (static_name(r["package"].text()), r["rank"].int()))
         .collect();
     let allowance: Vec<(&'static str, &'static str, &'static str)> = p
         .table("package_allowance")
         .iter()
         .map(|r| {
             (
-                static_name(&text(&r["gmv_tier"])),
-                static_name(&text(&r["spend_tier"])),
-                static_name(&text(&r["best_package"])),
+                static_name(r["gmv_tier"].text()),
+                static_name(r["spend_tier"].text()),
+                static_name(r["best_package"].text()),
             )
         })
         .collect();
@@ -1223,7 +1215,7 @@ fn session_rules(
     let seat_rows: Vec<(Dec, i64)> = p
         .table("seats")
         .iter()
-        .map(|r| (dec(&r["min_gmv_target"]), dec(&r["seats"]).0 / crate::num::SCALE))
+        .map(|r| (r["min_gmv_target"].dec(), r["seats"].int()))
         .collect();
     let (apparel, fur) = (facts.sym("apparel"), facts.sym("fur"));
     let last_year = m0.plus(-12);
@@ -1232,7 +1224,7 @@ fn session_rules(
     let packages: Vec<(String, i64)> = p
         .table("packages")
         .iter()
-        .map(|r| (text(&r["package"]), dec(&r["rank"]).0 / crate::num::SCALE))
+        .map(|r| (r["package"].text().to_string(), r["rank"].int()))
         .collect();
     let best_rank = packages.iter().map(|pk| pk.1).min().unwrap_or(1);
     let signups: Vec<(Sym, Dec, bool, Rec)> = inp
@@ -1636,12 +1628,12 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
     let coupon_tiers: Vec<(Dec, Dec)> = p
         .table("session_coupon_tiers")
         .iter()
-        .map(|r| (dec(&r["min_gmv"]), dec(&r["pv"])))
+        .map(|r| (r["min_gmv"].dec(), r["pv"].dec()))
         .collect();
     let bonus_tiers: Vec<(Dec, Dec, Dec)> = p
         .table("apparel_bonus_tiers")
         .iter()
-        .map(|r| (dec(&r["min_record_gmv"]), dec(&r["category_coupon"]), dec(&r["extra_pv"])))
+        .map(|r| (r["min_record_gmv"].dec(), r["category_coupon"].dec(), r["extra_pv"].dec()))
         .collect();
     let held: Vec<(Sym,)> = held.iter().map(|&s| (s,)).collect();
 

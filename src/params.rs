@@ -49,6 +49,26 @@ pub enum PVal {
 }
 
 impl PVal {
+    /// A number (an integer reads as a decimal); panics on another type, which the parameter's type rules out.
+    pub fn dec(&self) -> Dec {
+        match self {
+            PVal::Dec(d) => *d,
+            PVal::Int(i) => Dec::from_int(*i).expect("int fits"),
+            v => panic!("not a number: {v:?}"),
+        }
+    }
+    pub fn int(&self) -> i64 {
+        match self {
+            PVal::Int(i) => *i,
+            v => panic!("not an integer: {v:?}"),
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            PVal::Str(s) => s,
+            v => panic!("not a string: {v:?}"),
+        }
+    }
     pub fn json(&self) -> Json {
         match self {
             PVal::Dec(d) => dec_json(*d),
@@ -180,17 +200,10 @@ impl Params {
         self.vals.get(name).map(|v| &v.1)
     }
     pub fn dec(&self, name: &str) -> Dec {
-        match self.get(name) {
-            PVal::Dec(d) => *d,
-            PVal::Int(i) => Dec::from_int(*i).expect("int fits"),
-            v => panic!("parameter `{name}` is not a number: {v:?}"),
-        }
+        self.get(name).dec()
     }
     pub fn int(&self, name: &str) -> i64 {
-        match self.get(name) {
-            PVal::Int(i) => *i,
-            v => panic!("parameter `{name}` is not an integer: {v:?}"),
-        }
+        self.get(name).int()
     }
     pub fn time(&self, name: &str) -> Time {
         match self.get(name) {
@@ -205,10 +218,7 @@ impl Params {
         }
     }
     pub fn str(&self, name: &str) -> &str {
-        match self.get(name) {
-            PVal::Str(s) => s,
-            v => panic!("parameter `{name}` is not a string: {v:?}"),
-        }
+        self.get(name).text()
     }
     /// A table parameter's rows.
     pub fn table(&self, name: &str) -> &[BTreeMap<String, PVal>] {
