@@ -28,15 +28,7 @@ fn generated_douyin_facts_load_cleanly_and_are_deterministic() {
     assert!(read_all(&a) == read_all(&b), "same seed, same bytes");
     assert!(read_all(&a) != read_all(&c), "another seed, other facts");
 
-    let program = registry::find("douyin-nianhuo-2023").unwrap();
-    let loaded = engine::load(
-        program,
-        &Options {
-            facts: a.clone(),
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|f| panic!("{f}"));
+    let (program, loaded) = load_douyin(&a);
     let eval = loaded.evaluate(program, &[]).unwrap();
     let shops: Vec<_> = eval
         .der
@@ -60,15 +52,7 @@ fn generated_douyin_facts_load_cleanly_and_are_deterministic() {
 fn sharded_evaluation_gives_the_verdicts_of_the_whole() {
     let dir = scratch("shards");
     zhunru::generate::douyin(&dir, 600, 9).unwrap();
-    let program = registry::find("douyin-nianhuo-2023").unwrap();
-    let loaded = engine::load(
-        program,
-        &Options {
-            facts: dir.clone(),
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|f| panic!("{f}"));
+    let (program, loaded) = load_douyin(&dir);
     let part = |shard_size: usize, part: Option<(usize, usize)>| -> Vec<String> {
         let eval = loaded.evaluate_with(program, &[], shard_size, part).unwrap();
         eval.order
@@ -131,18 +115,20 @@ fn a_chain_of_ten_thousand_linked_shops_is_one_component() {
     );
     std::fs::write(dir.join("penalty.jsonl"), penalty).unwrap();
     std::fs::write(dir.join("params.json"), r#"{"as_of": "2023-01-05T12:00:00"}"#).unwrap();
-    let program = registry::find("douyin-nianhuo-2023").unwrap();
-    let loaded = engine::load(
-        program,
-        &Options {
-            facts: dir.clone(),
-            ..Options::default()
-        },
-    )
-    .unwrap_or_else(|f| panic!("{f}"));
+    let (program, loaded) = load_douyin(&dir);
     let eval = loaded.evaluate(program, &[]).unwrap();
     assert_eq!(eval.order.len(), n);
     let penalty_history = "douyin-nianhuo-2023/merchant.penalty-history".to_string();
     assert!(eval.verdicts.iter().all(|v| v.failed.contains(&penalty_history)));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The douyin program and a fact set of it, loaded (any input error fails the test).
+fn load_douyin(dir: &std::path::Path) -> (&'static zhunru::program::Program, zhunru::engine::Loaded) {
+    let program = registry::find("douyin-nianhuo-2023").unwrap();
+    let opts = Options {
+        facts: dir.to_path_buf(),
+        ..Options::default()
+    };
+    (program, engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}")))
 }
