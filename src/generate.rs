@@ -156,6 +156,18 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
             )?;
         }
         if r.chance(5) {
+            // ending exactly at the as-of time (over), or starting exactly at it (in force)
+            let (start, end) = if r.chance(500) {
+                ("2022-12-20T00:00:00", "2023-01-05T12:00:00")
+            } else {
+                ("2023-01-05T12:00:00", "2023-01-20T00:00:00")
+            };
+            writeln!(
+                o.w("suspension"),
+                r#"{{"shop_id":"{s}","start":"{start}","end":"{end}","reason":"review"}}"#
+            )?;
+        }
+        if r.chance(5) {
             writeln!(
                 o.w("marketing_restriction"),
                 r#"{{"shop_id":"{s}","start":"2022-12-01T00:00:00","end":"2023-02-01T00:00:00","reason":"price"}}"#
@@ -173,10 +185,18 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
                 k % 5
             )?;
             let (a, b, c) = (r.below(60), r.below(35), r.below(22));
-            writeln!(
-                o.w("product_metric"),
-                r#"{{"product_id":"{p}","date":"2023-01-04","return_rate":0.{a:03},"bad_review_rate":0.{b:03},"complaint_rate":0.{c:03}}}"#
-            )?;
+            // a few products have no reading yet, a few a reading after as-of that must not count
+            let date = match r.below(100) {
+                0 => None,
+                1 => Some("2023-01-06"),
+                _ => Some("2023-01-04"),
+            };
+            if let Some(date) = date {
+                writeln!(
+                    o.w("product_metric"),
+                    r#"{{"product_id":"{p}","date":"{date}","return_rate":0.{a:03},"bad_review_rate":0.{b:03},"complaint_rate":0.{c:03}}}"#
+                )?;
+            }
             let price = 1000 + r.below(30000);
             for (n, from) in ["2022-12-01T00:00:00", "2022-12-20T00:00:00", "2023-01-10T00:00:00"]
                 .iter()
@@ -184,9 +204,21 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
                 .take(1 + r.below(3) as usize)
             {
                 let pp = price + (n as u64 % 2) * r.below(500);
+                // some intervals end: at the start of the check window (not in it), inside it, at an order time
+                let to = match r.below(8) {
+                    0 => r#","to":"2022-12-16T00:00:00""#,
+                    1 => r#","to":"2022-12-20T00:00:00""#,
+                    2 => r#","to":"2022-12-29T21:00:00""#,
+                    _ => "",
+                };
+                let to = if to.is_empty() || to[7..26].as_bytes() > from.as_bytes() {
+                    to
+                } else {
+                    ""
+                };
                 writeln!(
                     o.w("page_price"),
-                    r#"{{"product_id":"{p}","price":{},"from":"{from}"}}"#,
+                    r#"{{"product_id":"{p}","price":{},"from":"{from}"{to}}}"#,
                     yuan(pp.saturating_sub(r.below(300)))
                 )?;
             }
@@ -197,6 +229,15 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
                     yuan(price - r.below(200)),
                     16 + r.below(12)
                 )?;
+                // an adjustment (调价): at the window's first second, later in the window, or after as-of
+                if r.chance(50) {
+                    let time = ["2022-12-16T16:00:00", "2022-12-30T09:00:00", "2023-01-06T09:00:00"][r.below(3) as usize];
+                    writeln!(
+                        o.w("registration"),
+                        r#"{{"product_id":"{p}","price":{},"time":"{time}"}}"#,
+                        yuan(price - r.below(400))
+                    )?;
+                }
             }
             if r.chance(400) {
                 writeln!(
@@ -217,7 +258,9 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
             for _ in 0..1 + r.below(5) {
                 order += 1;
                 let day = 20 + r.below(12);
-                let time = if day > 31 {
+                let time = if r.chance(10) {
+                    ["2022-12-28T20:00:00", "2022-12-29T21:00:00", "2023-01-05T12:00:01"][r.below(3) as usize].to_string()
+                } else if day > 31 {
                     format!("2023-01-0{}T10:00:00", day - 31)
                 } else {
                     format!("2022-12-{day}T2{}:00:00", r.below(4))
@@ -243,6 +286,15 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
                 1 + r.below(6),
                 1 + r.below(28)
             )?;
+        }
+        if r.chance(30) {
+            // half points summing to the limit or past it; the lookback's first day (2022-11-07) and the day before
+            for date in ["2022-11-06", "2022-11-07", "2023-01-05"].iter().take(1 + r.below(3) as usize) {
+                writeln!(
+                    o.w("creator_deduction"),
+                    r#"{{"creator_id":"{id}","kind":"false_advertising","points":2.5,"date":"{date}"}}"#
+                )?;
+            }
         }
         if r.chance(20) {
             writeln!(
