@@ -255,13 +255,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             out: dir,
         } => {
             let p = program.resolve()?;
-            if p.id != "douyin-nianhuo-2023" {
+            let Some(generate) = crate::generate::for_program(p.id) else {
                 return Err(Failure::input(
                     "PROGRAM",
-                    format!("no generator for {} yet (douyin-nianhuo-2023 has one)", p.id),
+                    format!(
+                        "no generator for {} yet (douyin-nianhuo-2023 and jd-beijixing-2023-12 have one)",
+                        p.id
+                    ),
                 ));
-            }
-            crate::generate::douyin(&dir, shops, seed).map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.display())))?;
+            };
+            generate(&dir, shops, seed).map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.display())))?;
             eprintln!("{}: wrote {shops} shops to {}", p.id, dir.display());
         }
         Command::Explain {

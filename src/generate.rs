@@ -306,3 +306,116 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
     }
     o.finish()
 }
+
+/// The generator of a program, if it has one.
+pub fn for_program(id: &str) -> Option<fn(&Path, u64, u64) -> std::io::Result<()>> {
+    match id {
+        "douyin-nianhuo-2023" => Some(douyin),
+        "jd-beijixing-2023-12" => Some(jd),
+        _ => None,
+    }
+}
+
+/// A `jd-beijixing-2023-12` fact set of `shops` shops, as of 2023-12-08T21:00:00: most shops on the 北极星 list
+/// (some added at or after the cut-off), 1–3 anchors each (some virtual), sessions over 2023-11-29 … 2023-12-09 — some
+/// overlapping, crossing midnight, previews, 24 hours long, still running at as-of or starting after it — with benefit
+/// SKUs (a SKU of several kinds counts once), orders, a little misconduct, and anchor status readings.
+pub fn jd(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
+    let mut r = Rng::new(seed);
+    let names = [
+        "beijixing_member",
+        "anchor",
+        "live_session",
+        "session_benefit",
+        "session_orders",
+        "misconduct",
+        "anchor_status",
+    ];
+    let mut o = Out::new(dir, &names)?;
+    std::fs::write(dir.join("params.json"), "{\"as_of\": \"2023-12-08T21:00:00\"}\n")?;
+    let kinds = ["coupon", "gift", "price"];
+    for i in 0..shops {
+        let shop = format!("J{i:07}");
+        if !r.chance(80) {
+            let confirmed = match r.below(20) {
+                0 => "2023-11-28T18:00:00".to_string(),
+                1 => "2023-11-29T09:00:00".to_string(),
+                _ => format!("2023-11-{:02}T1{}:00:00", 1 + r.below(27), r.below(10)),
+            };
+            writeln!(o.w("beijixing_member"), r#"{{"shop_id":"{shop}","confirmed_at":"{confirmed}"}}"#)?;
+        }
+        let anchors: Vec<String> = (0..1 + r.below(3)).map(|k| format!("{shop}-A{k}")).collect();
+        for a in &anchors {
+            writeln!(
+                o.w("anchor"),
+                r#"{{"anchor_id":"{a}","shop_id":"{shop}","virtual":{},"level":{}}}"#,
+                r.chance(100),
+                1 + r.below(5)
+            )?;
+            // at most one reading in each half of the days: never two at one time
+            for k in 0..r.below(3) {
+                writeln!(
+                    o.w("anchor_status"),
+                    r#"{{"anchor_id":"{a}","time":"2023-12-0{}T{:02}:00:00","quality_score":{},"live":{}}}"#,
+                    1 + k * 5 + r.below(4),
+                    r.below(24),
+                    40 + r.below(30),
+                    r.chance(600)
+                )?;
+            }
+        }
+        if r.chance(10) {
+            writeln!(
+                o.w("misconduct"),
+                r#"{{"shop_id":"{shop}","kind":"fake_orders","time":"2023-12-0{}T15:00:00"}}"#,
+                1 + r.below(9)
+            )?;
+        }
+        let mut session = 0;
+        for day in 0..11u64 {
+            // 2023-11-29 … 2023-12-09
+            let date = if day < 2 {
+                format!("2023-11-{}", 29 + day)
+            } else {
+                format!("2023-12-{:02}", day - 1)
+            };
+            for _ in 0..r.below(3) {
+                session += 1;
+                let id = format!("{shop}-{session:03}");
+                let anchor = &anchors[r.below(anchors.len() as u64) as usize];
+                let start_min = r.below(24 * 60 / 30) * 30;
+                let len_min = match r.below(40) {
+                    0 => 24 * 60,
+                    1 => 24 * 60 - 1,
+                    _ => 30 + r.below(16) * 30,
+                };
+                let start = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .expect("generated date")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    + chrono::Duration::minutes(start_min as i64);
+                let end = start + chrono::Duration::minutes(len_min as i64);
+                writeln!(
+                    o.w("live_session"),
+                    r#"{{"session_id":"{id}","shop_id":"{shop}","anchor_id":"{anchor}","start":"{}","end":"{}","preview":{},"quality_score":{}}}"#,
+                    start.format("%Y-%m-%dT%H:%M:%S"),
+                    end.format("%Y-%m-%dT%H:%M:%S"),
+                    r.chance(100),
+                    45 + r.below(50)
+                )?;
+                for k in 0..1 + r.below(7) {
+                    let sku = format!("{shop}-SKU{}", r.below(8));
+                    writeln!(
+                        o.w("session_benefit"),
+                        r#"{{"session_id":"{id}","sku_id":"{sku}","kind":"{}"}}"#,
+                        kinds[(k % 3) as usize]
+                    )?;
+                }
+                if !r.chance(100) {
+                    writeln!(o.w("session_orders"), r#"{{"session_id":"{id}","orders":{}}}"#, r.below(400))?;
+                }
+            }
+        }
+    }
+    o.finish()
+}

@@ -132,3 +132,28 @@ fn load_douyin(dir: &std::path::Path) -> (&'static zhunru::program::Program, zhu
     };
     (program, engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}")))
 }
+
+#[test]
+fn generated_jd_facts_load_cleanly_and_are_deterministic() {
+    let (a, b) = (scratch("jd-a"), scratch("jd-b"));
+    zhunru::generate::jd(&a, 400, 5).unwrap();
+    zhunru::generate::jd(&b, 400, 5).unwrap();
+    assert!(read_all(&a) == read_all(&b), "same seed, same bytes");
+    let program = registry::find("jd-beijixing-2023-12").unwrap();
+    let opts = Options {
+        facts: a.clone(),
+        ..Options::default()
+    };
+    let loaded = engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}"));
+    let eval = loaded.evaluate(program, &[]).unwrap();
+    let days: Vec<usize> = (0..eval.verdicts.len())
+        .filter(|&i| eval.der.subjects[i].kind == "shop-day")
+        .collect();
+    let admitted = days.iter().filter(|&&i| eval.verdicts[i].status == Status::Admitted).count();
+    let pk = days.iter().filter(|&&i| eval.verdicts[i].tier.is_some_and(|t| t == "pk")).count();
+    assert!(days.len() > 2000, "{} shop-days", days.len());
+    assert!(admitted * 10 > days.len() && pk > 50, "{admitted} admitted, {pk} in PK");
+    for d in [a, b] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -2,8 +2,12 @@
 #![allow(dead_code)]
 
 use serde_json::Value as Json;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use zhunru::engine::{self, Options};
+use zhunru::explain::{Explainer, Lang, Node};
 use zhunru::num::Dec;
+use zhunru::program::{Program, SubjectId};
 
 /// A fresh, empty directory under the system temp dir, unique to this test process.
 pub fn scratch(name: &str) -> PathBuf {
@@ -21,4 +25,98 @@ pub fn same_json(a: &Json, b: &Json) -> bool {
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_json(v, w)),
         _ => a == b,
     }
+}
+
+/// Walks a subject's own nodes (not the trees of subjects nested under it).
+fn walk<'a>(nodes: &'a [Node], out: &mut Vec<&'a Node>) {
+    for n in nodes {
+        out.push(n);
+        if n.subject.is_none() {
+            walk(&n.children, out);
+        }
+    }
+}
+
+/// The record on a line of a fact file: a JSONL line, or an element of a `.json` array written one per line.
+fn record_on(line: &str) -> Json {
+    let t = line.trim().trim_end_matches(',');
+    let t = t.strip_prefix('[').unwrap_or(t);
+    let t = t.strip_suffix(']').unwrap_or(t);
+    serde_json::from_str(t).unwrap_or(Json::Null)
+}
+
+/// Explanation soundness over a whole fact set: every record an explanation cites is at the cited file:line, every
+/// failed or missing clause of a verdict has its ✗ / ? node and vice versa, and asking for evidence never changes a
+/// verdict. Returns the number of citations checked and the problems found.
+pub fn explanation_problems(program: &'static Program, dir: &Path) -> (usize, Vec<String>) {
+    let loaded = engine::load(
+        program,
+        &Options {
+            facts: dir.to_path_buf(),
+            ..Options::default()
+        },
+    )
+    .unwrap_or_else(|f| panic!("{f}"));
+    let plain = loaded.evaluate(program, &[]).unwrap();
+    let everyone: Vec<SubjectId> = plain.der.subjects.clone();
+    let eval = loaded.evaluate(program, &everyone).unwrap();
+    let as_of = loaded.as_of().unwrap();
+    let explainer = Explainer {
+        eval: &eval,
+        facts: &loaded.facts,
+        params: &loaded.params,
+        as_of,
+        lang: Lang::En,
+    };
+    let mut files: HashMap<String, Vec<String>> = HashMap::new();
+    let mut problems = Vec::new();
+    let mut cited = 0;
+    for s in 0..eval.der.subjects.len() as u32 {
+        let id = eval.subject(s).clone();
+        let v = &eval.verdicts[s as usize];
+        let p = plain.find(&id).expect("same subjects with and without evidence");
+        let pv = &plain.verdicts[p as usize];
+        if (pv.status, &pv.failed, &pv.missing, &pv.flags, pv.tier) != (v.status, &v.failed, &v.missing, &v.flags, v.tier) {
+            problems.push(format!("{id}: asking for evidence changed the verdict"));
+        }
+        let tree = explainer.tree(s);
+        let mut nodes = Vec::new();
+        walk(&tree.children, &mut nodes);
+        let mut failed: Vec<String> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
+        for n in &nodes {
+            if n.role == "verdict" {
+                let c = n.clause.clone().unwrap();
+                match n.outcome {
+                    "fail" => failed.push(c),
+                    "missing" => missing.push(c),
+                    _ => {}
+                }
+            }
+            for e in &n.evidence {
+                cited += 1;
+                let lines = files.entry(e.file.clone()).or_insert_with(|| {
+                    std::fs::read_to_string(dir.join(&e.file))
+                        .unwrap()
+                        .lines()
+                        .map(str::to_string)
+                        .collect()
+                });
+                let line = lines.get(e.line as usize - 1).map(String::as_str).unwrap_or("");
+                if !same_json(&record_on(line), &e.record) {
+                    problems.push(format!(
+                        "{id}: cites {}:{} as {} but the line holds {line}",
+                        e.file, e.line, e.record
+                    ));
+                }
+            }
+        }
+        if failed != v.failed || missing != v.missing {
+            problems.push(format!(
+                "{id}: ✗ {failed:?} ? {missing:?} in the tree, verdict says {:?} / {:?}",
+                v.failed, v.missing
+            ));
+        }
+    }
+    (cited, problems)
 }
