@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The scale benchmark of douyin-nianhuo-2023 (issue 8): for each size, generate a synthetic fact set, time the parse
 floor (examples/parse_floor.rs: read and deserialize every line into typed records, nothing else) and the end-to-end
-`zhunru run` (load + rules + verdicts + JSONL written to a file), and print one table.
+`zhunru run` (load + rules + verdicts + JSONL written to a file) and the same rules as DuckDB SQL over the same files
+(bench/douyin.sql, run by bench/duckdb_douyin.py), check that DuckDB and zhunru agree subject by subject, and print one
+table. The duckdb Python package is installed with pip on first use.
 
     python3 bench/run.py                 # 10k and 100k shops
     python3 bench/run.py 10000 1000000   # any sizes
@@ -10,7 +12,7 @@ floor (examples/parse_floor.rs: read and deserialize every line into typed recor
 Fact sets are generated once per size and seed under $BENCH_DIR (default /tmp/zhunru-bench) and reused. Peak RSS is the
 child's maximum resident set (getrusage). Release builds only; nothing here runs in CI.
 """
-import os, re, resource, subprocess, sys, time
+import importlib.util, os, re, resource, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, 'target', 'release', 'zhunru')
@@ -19,47 +21,70 @@ PROGRAM = 'douyin-nianhuo-2023'
 SEED = 7
 
 
+# Measures one command in a fresh Python process, so that getrusage's peak RSS of children is that command's alone.
+WRAPPER = """import resource, subprocess, sys, time
+t = time.monotonic()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+w = time.monotonic() - t
+sys.stderr.buffer.write(r.stderr)
+sys.stdout.write(f"{r.returncode} {w} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}\\n")
+sys.stdout.buffer.write(r.stdout[-4000:])
+"""
+
+
 def run(cmd, env=None):
-    """Runs cmd; returns (wall seconds, peak RSS in MB of this child, stderr)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.monotonic()
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
-    wall = time.monotonic() - start
-    if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss is the largest child so far: run the sizes in increasing order so that each one is its own peak
-    return wall, max(peak, before) / 1024, p.stderr
+    """Runs cmd; returns (wall seconds, peak RSS in MB, stderr, the tail of stdout)."""
+    p = subprocess.run([sys.executable, '-c', WRAPPER] + cmd, capture_output=True, text=True, env=env)
+    first, _, stdout = p.stdout.partition('\n')
+    code, wall, rss = first.split()
+    if code != '0':
+        sys.exit(f"{' '.join(cmd)} failed ({code}):\n{p.stderr[-4000:]}")
+    return float(wall), float(rss), p.stderr, stdout
 
 
 def main():
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
     base = os.environ.get('BENCH_DIR', '/tmp/zhunru-bench')
     os.makedirs(base, exist_ok=True)
+    if importlib.util.find_spec('duckdb') is None:
+        subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', 'duckdb'], check=True)
+    sys.path.insert(0, os.path.join(ROOT, 'bench'))
+    import duckdb_douyin
     subprocess.run(['cargo', 'build', '--release', '--quiet'], cwd=ROOT, check=True)
     subprocess.run(['cargo', 'build', '--release', '--quiet', '--example', 'parse_floor'], cwd=ROOT, check=True)
     rows = []
     for n in sorted(sizes):
         facts = os.path.join(base, f'douyin-{n}-seed{SEED}')
         if not os.path.exists(os.path.join(facts, 'params.json')):
-            gen, _, _ = run([BIN, 'generate', PROGRAM, '--shops', str(n), '--seed', str(SEED), '--out', facts])
+            gen, _, _, _ = run([BIN, 'generate', PROGRAM, '--shops', str(n), '--seed', str(SEED), '--out', facts])
         else:
             gen = float('nan')
         size_mb = sum(os.path.getsize(os.path.join(facts, f)) for f in os.listdir(facts)) / 1e6
-        floor, floor_rss, _ = run([FLOOR, facts])
+        floor, floor_rss, _, _ = run([FLOOR, facts])
         out = os.path.join(base, f'verdicts-{n}.jsonl')
         env = dict(os.environ, ZHUNRU_TIMINGS='1')
-        wall, rss, err = run([BIN, 'run', PROGRAM, '--facts', facts, '--out', out], env=env)
+        wall, rss, err, _ = run([BIN, 'run', PROGRAM, '--facts', facts, '--out', out], env=env)
         phase = {m.group(1): float(m.group(2)) for m in re.finditer(r'timing: (load|rules|verdicts) ([0-9.]+)s', err)}
         write = wall - sum(phase.values())
-        rows.append((n, size_mb, gen, floor, wall, rss, phase.get('load', 0), phase.get('rules', 0), phase.get('verdicts', 0), write))
+        sql_out = os.path.join(base, f'duckdb-{n}.jsonl')
+        _, sql_rss, _, said = run([sys.executable, os.path.join(ROOT, 'bench', 'duckdb_douyin.py'), facts, sql_out])
+        sql = float(re.search(r'duckdb: ([0-9.]+) s', said).group(1))
+        differ, first, (subjects, _) = duckdb_douyin.disagreements(out, sql_out)
+        for row in first:
+            print('disagreement:', *row, sep='\n  ', file=sys.stderr)
+        rows.append((n, size_mb, gen, floor, wall, rss, phase.get('load', 0), phase.get('rules', 0),
+                     phase.get('verdicts', 0), write, sql, sql_rss, subjects, differ))
     head = ('shops', 'input MB', 'generate s', 'floor s', 'zhunru s', 'peak RSS MB', 'load s', 'rules s', 'verdicts s',
-            'write s', 'zhunru/floor', 'ms per 1k shops')
+            'write s', 'duckdb s', 'duckdb RSS MB', 'zhunru/floor', 'zhunru/duckdb', 'ms per 1k shops', 'subjects',
+            'disagreements')
     print(' | '.join(head))
     print(' | '.join('---' for _ in head))
-    for n, mb, gen, floor, wall, rss, load, rules, verdicts, write in rows:
+    for n, mb, gen, floor, wall, rss, load, rules, verdicts, write, sql, sql_rss, subjects, differ in rows:
         print(f'{n} | {mb:.0f} | {gen:.1f} | {floor:.2f} | {wall:.2f} | {rss:.0f} | {load:.2f} | {rules:.2f} | '
-              f'{verdicts:.2f} | {write:.2f} | {wall / floor:.1f} | {wall / n * 1e6:.0f}')
+              f'{verdicts:.2f} | {write:.2f} | {sql:.2f} | {sql_rss:.0f} | {wall / floor:.1f} | {wall / sql:.2f} | '
+              f'{wall / n * 1e6:.0f} | {subjects} | {differ}')
+    if any(r[-1] for r in rows):
+        sys.exit('zhunru and DuckDB disagree')
 
 
 if __name__ == '__main__':

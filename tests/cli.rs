@@ -344,6 +344,40 @@ fn hostile_files_exit_2() {
     }
 }
 
+/// Files that exist by name but cannot be read: a dangling link, a loop of links, and (when not running as root,
+/// which reads anything) a file without read permission. Each is named, with the reason, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_exit_2_naming_them() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = scratch("unreadable");
+    std::fs::write(dir.join("params.json"), r#"{"as_of":"2023-01-05"}"#).unwrap();
+    symlink(dir.join("nowhere.jsonl"), dir.join("merchant.jsonl")).unwrap();
+    symlink(dir.join("suspension.jsonl"), dir.join("penalty.jsonl")).unwrap();
+    symlink(dir.join("penalty.jsonl"), dir.join("suspension.jsonl")).unwrap();
+    let locked = dir.join("experience_score.jsonl");
+    std::fs::write(&locked, "{\"shop_id\":\"S1\",\"score\":4.6,\"date\":\"2023-01-01\"}\n").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let root_reads_anyway = std::fs::read(&locked).is_ok();
+    let target = dir.join("verdicts.jsonl");
+    let out = zhunru(&["run", DOUYIN, "--facts", dir.to_str().unwrap(), "--out", target.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty() && !target.exists(), "a result was written");
+    for want in [
+        "merchant.jsonl: cannot read: No such file or directory",
+        "penalty.jsonl: cannot read: Too many levels of symbolic links",
+        "suspension.jsonl: cannot read: Too many levels of symbolic links",
+    ] {
+        assert!(stderr.contains(want), "expected `{want}` in {stderr}");
+    }
+    if !root_reads_anyway {
+        assert!(stderr.contains("experience_score.jsonl: cannot read: Permission denied"), "{stderr}");
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn as_of_flag_overrides_params_and_a_date_means_end_of_day() {
     let facts = sample();
