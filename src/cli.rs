@@ -224,26 +224,46 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let loaded = engine::load(p, &input.options())?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
             progress.phase(&format!("evaluating {records} records"));
-            let eval = loaded.evaluate_part(p, &[], part)?;
-            progress.phase(&format!("writing {} verdicts", eval.order.len()));
-            progress.done();
-            match &out_path {
-                Some(path) => output::write_atomically(path, |w| output::write(&eval, format, w))
-                    .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
-                None => output::write(&eval, format, &mut out).map_err(io)?,
-            }
-            let count = |s: Status| eval.order.iter().filter(|&&i| eval.verdicts[i as usize].status == s).count();
+            let write = |w: &mut dyn Write, batch: &engine::Batch| batch.write(w);
+            let counts = if format == output::Format::Jsonl {
+                // batch runs stream: shards are rendered as they finish, and only the lines are kept
+                let bar = |done: usize, total: usize| progress.bar("evaluating", done, total, "shards");
+                let batch = loaded.evaluate_rendered(p, part, Some(&bar))?;
+                progress.phase(&format!("writing {} verdicts", batch.counts.total()));
+                progress.done();
+                match &out_path {
+                    Some(path) => output::write_atomically(path, |w| write(w, &batch))
+                        .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
+                    None => write(&mut out, &batch).map_err(io)?,
+                }
+                batch.counts
+            } else {
+                let eval = loaded.evaluate_part(p, &[], part)?;
+                progress.phase(&format!("writing {} verdicts", eval.order.len()));
+                progress.done();
+                match &out_path {
+                    Some(path) => output::write_atomically(path, |w| output::write(&eval, format, w))
+                        .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
+                    None => output::write(&eval, format, &mut out).map_err(io)?,
+                }
+                let count = |s: Status| eval.order.iter().filter(|&&i| eval.verdicts[i as usize].status == s).count();
+                engine::Counts {
+                    admitted: count(Status::Admitted),
+                    rejected: count(Status::Rejected),
+                    undetermined: count(Status::Undetermined),
+                }
+            };
             if quiet {
                 return out.flush().map_err(io);
             }
             eprintln!(
                 "{}: {} subjects{} — {} admitted, {} rejected, {} undetermined (as of {}; {:.2}s)",
                 p.id,
-                eval.order.len(),
+                counts.total(),
                 shard.map(|k| format!(" in shard {k}")).unwrap_or_default(),
-                count(Status::Admitted),
-                count(Status::Rejected),
-                count(Status::Undetermined),
+                counts.admitted,
+                counts.rejected,
+                counts.undetermined,
                 loaded.as_of()?,
                 started.elapsed().as_secs_f64()
             );
@@ -405,6 +425,8 @@ fn rules_json(p: &Program) -> serde_json::Value {
 struct Progress {
     on: bool,
     started: Instant,
+    /// When the bar was last drawn: shards finish on several threads, the bar is redrawn at most ten times a second.
+    drawn: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Progress {
@@ -414,7 +436,27 @@ impl Progress {
         Progress {
             on: !quiet && std::io::stderr().is_terminal(),
             started: Instant::now(),
+            drawn: std::sync::Mutex::new(None),
         }
+    }
+    /// A bar for a phase made of counted steps: `zhunru: evaluating [#######.............] 350/1000 shards (2.1s)`.
+    fn bar(&self, what: &str, done: usize, total: usize, unit: &str) {
+        if !self.on {
+            return;
+        }
+        let mut drawn = self.drawn.lock().expect("progress");
+        if done < total && drawn.is_some_and(|t| t.elapsed().as_millis() < 100) {
+            return;
+        }
+        *drawn = Some(Instant::now());
+        const WIDTH: usize = 30;
+        let full = (done * WIDTH).checked_div(total).unwrap_or(WIDTH);
+        eprint!(
+            "\r\x1b[2Kzhunru: {what} [{}{}] {done}/{total} {unit} ({:.1}s)",
+            "#".repeat(full),
+            ".".repeat(WIDTH - full),
+            self.started.elapsed().as_secs_f64()
+        );
     }
     fn phase(&self, what: &str) {
         if self.on {

@@ -129,6 +129,8 @@ impl Loaded {
             explain,
             shard_size,
             part,
+            sink: None,
+            progress: None,
         });
         timing("rules", t);
         let t = std::time::Instant::now();
@@ -139,6 +141,133 @@ impl Loaded {
         }
         timing("verdicts", t);
         Ok(eval)
+    }
+}
+
+/// What a batch run wrote: subjects by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub admitted: usize,
+    pub rejected: usize,
+    pub undetermined: usize,
+}
+
+impl Counts {
+    pub fn total(&self) -> usize {
+        self.admitted + self.rejected + self.undetermined
+    }
+}
+
+/// The rendered records of one shard: their lines in one buffer, and per record its sort key (kind, NUL, id: the
+/// byte order of the key is the (kind, id) order of the contract) and its span in the buffer.
+#[derive(Default)]
+struct Rendered {
+    lines: Vec<u8>,
+    keys: Vec<(Box<str>, usize, usize)>,
+    counts: Counts,
+}
+
+impl Loaded {
+    /// `run` in JSON lines, as `output::write` writes the evaluation's records, but shard by shard: each shard's
+    /// derivation is turned into verdicts and rendered on the thread that derived it and then dropped, so memory
+    /// holds the facts, the shards in flight and the rendered lines, not every shard's rows and evidence at once.
+    pub fn evaluate_rendered(
+        &self,
+        program: &'static Program,
+        part: Option<(usize, usize)>,
+        progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    ) -> Result<Batch, Failure> {
+        let as_of = self.as_of()?;
+        let shard_size = std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let chunks: std::sync::Mutex<Vec<Rendered>> = std::sync::Mutex::new(Vec::new());
+        let error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+        let render = |der: crate::program::Derivation| {
+            let eval = match Evaluation::new(program, der, &self.facts.syms) {
+                Ok(e) => e,
+                Err(e) => {
+                    error.lock().expect("error").get_or_insert(e);
+                    return;
+                }
+            };
+            let mut out = Rendered::default();
+            for &s in &eval.order {
+                let subject = eval.subject(s);
+                if let (Some((k, n)), false) = (part, program.partitions_itself) {
+                    if part_of(subject, n) != k {
+                        continue;
+                    }
+                }
+                let v = &eval.verdicts[s as usize];
+                let start = out.lines.len();
+                crate::output::write_record(&mut out.lines, &eval, v);
+                out.lines.push(b'\n');
+                out.keys
+                    .push((format!("{}\0{}", subject.kind, subject.id).into(), start, out.lines.len()));
+                match v.status {
+                    crate::verdict::Status::Admitted => out.counts.admitted += 1,
+                    crate::verdict::Status::Rejected => out.counts.rejected += 1,
+                    crate::verdict::Status::Undetermined => out.counts.undetermined += 1,
+                }
+            }
+            chunks.lock().expect("chunks").push(out);
+        };
+        let t = std::time::Instant::now();
+        let rest = (program.evaluate)(&Input {
+            facts: &self.facts,
+            params: &self.params,
+            as_of,
+            explain: &[],
+            shard_size,
+            part,
+            sink: Some(&render),
+            progress,
+        });
+        // programs that do not shard return their whole derivation
+        if !rest.subjects.is_empty() {
+            render(rest);
+        }
+        timing("rules and verdicts", t);
+        if let Some(e) = error.into_inner().expect("error") {
+            return Err(Failure::Internal(e));
+        }
+        let t = std::time::Instant::now();
+        let chunks = chunks.into_inner().expect("chunks");
+        let mut order: Vec<(u32, u32)> = Vec::with_capacity(chunks.iter().map(|c| c.keys.len()).sum());
+        let mut counts = Counts::default();
+        for (i, c) in chunks.iter().enumerate() {
+            order.extend((0..c.keys.len() as u32).map(|k| (i as u32, k)));
+            counts.admitted += c.counts.admitted;
+            counts.rejected += c.counts.rejected;
+            counts.undetermined += c.counts.undetermined;
+        }
+        let key = |&(c, k): &(u32, u32)| &*chunks[c as usize].keys[k as usize].0;
+        order.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        timing("sort", t);
+        Ok(Batch { chunks, order, counts })
+    }
+}
+
+/// The rendered records of a batch run, in output order.
+pub struct Batch {
+    chunks: Vec<Rendered>,
+    order: Vec<(u32, u32)>,
+    pub counts: Counts,
+}
+
+impl Batch {
+    /// Writes the JSON lines, in (kind, id) order.
+    pub fn write(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+        for &(c, k) in &self.order {
+            let chunk = &self.chunks[c as usize];
+            let (_, a, b) = &chunk.keys[k as usize];
+            buf.extend_from_slice(&chunk.lines[*a..*b]);
+            if buf.len() >= 1 << 16 {
+                w.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+        w.write_all(&buf)
     }
 }
 
@@ -155,6 +284,21 @@ pub fn part_of(subject: &SubjectId, n: usize) -> usize {
 /// With `ZHUNRU_TIMINGS` set, each phase reports its wall time on stderr.
 pub fn timing(phase: &str, since: std::time::Instant) {
     if std::env::var_os("ZHUNRU_TIMINGS").is_some() {
-        eprintln!("timing: {phase} {:.2}s", since.elapsed().as_secs_f64());
+        eprintln!("timing: {phase} {:.2}s{}", since.elapsed().as_secs_f64(), resident());
+    }
+}
+
+/// The resident and peak resident memory of this process, where the system says (Linux); empty elsewhere.
+fn resident() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(" (resident {} MB, peak {} MB)", rss / 1024, peak / 1024),
+        _ => String::new(),
     }
 }

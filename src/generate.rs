@@ -211,7 +211,7 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
                     2 => r#","to":"2022-12-29T21:00:00""#,
                     _ => "",
                 };
-                let to = if to.is_empty() || to[7..26].as_bytes() > from.as_bytes() {
+                let to = if to.is_empty() || &to.as_bytes()[7..26] > from.as_bytes() {
                     to
                 } else {
                     ""
@@ -307,8 +307,11 @@ pub fn douyin(dir: &Path, shops: u64, seed: u64) -> std::io::Result<()> {
     o.finish()
 }
 
+/// Writes a fact set of a number of shops for a seed into a directory.
+pub type Generator = fn(&Path, u64, u64) -> std::io::Result<()>;
+
 /// The generator of a program, if it has one.
-pub fn for_program(id: &str) -> Option<fn(&Path, u64, u64) -> std::io::Result<()>> {
+pub fn for_program(id: &str) -> Option<Generator> {
     match id {
         "douyin-nianhuo-2023" => Some(douyin),
         "jd-beijixing-2023-12" => Some(jd),

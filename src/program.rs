@@ -141,7 +141,14 @@ pub struct Input<'a> {
     pub shard_size: usize,
     /// `run --shard K/N`: evaluate part k (0-based) of n only.
     pub part: Option<(usize, usize)>,
+    /// Batch runs: a program that shards its facts hands each shard's derivation here, from the thread that derived
+    /// it, instead of appending them all into one (so a shard is rendered and dropped before the run ends).
+    pub sink: Option<ShardSink<'a>>,
+    /// Called with (shards done, shards) as shards finish (progress on a terminal).
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
 }
+
+pub type ShardSink<'a> = &'a (dyn Fn(Derivation) + Sync);
 
 pub struct Program {
     pub id: &'static str,
@@ -341,29 +348,43 @@ impl Derivation {
 }
 
 /// Runs a program's rules over independent shards of its facts on both cores, and puts the results together in
-/// shard order (so the output does not depend on which thread finished first).
+/// shard order (so the output does not depend on which thread finished first) — or, in a batch run with a sink,
+/// hands each shard's derivation to the sink and returns an empty one.
 pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T) -> Derivation) -> Derivation {
-    if shards.len() == 1 {
-        return run(input, shards.into_iter().next().expect("one shard"));
-    }
     let n = shards.len();
-    let queue = std::sync::Mutex::new(shards.into_iter().enumerate().collect::<Vec<_>>());
-    let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
-    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).min(n);
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let Some((i, shard)) = queue.lock().expect("queue").pop() else {
-                    break;
-                };
-                let der = run(input, shard);
-                results.lock().expect("results")[i] = Some(der);
-            });
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let finished = |i: usize, der: Derivation, results: &std::sync::Mutex<Vec<Option<Derivation>>>| {
+        match input.sink {
+            Some(sink) => sink(der),
+            None => results.lock().expect("results")[i] = Some(der),
         }
-    });
+        let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(progress) = input.progress {
+            progress(d, n);
+        }
+    };
+    let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
+    let queue = std::sync::Mutex::new(shards.into_iter().enumerate().rev().collect::<Vec<_>>());
+    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).min(n);
+    if threads <= 1 {
+        while let Some((i, shard)) = queue.lock().expect("queue").pop() {
+            finished(i, run(input, shard), &results);
+        }
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let Some((i, shard)) = queue.lock().expect("queue").pop() else {
+                        break;
+                    };
+                    finished(i, run(input, shard), &results);
+                });
+            }
+        });
+    }
     let mut all = Derivation::default();
-    for der in results.into_inner().expect("results") {
-        all.append(der.expect("every shard ran"));
+    for der in results.into_inner().expect("results").into_iter().flatten() {
+        all.append(der);
     }
     all
 }

@@ -372,7 +372,10 @@ fn unreadable_files_exit_2_naming_them() {
         assert!(stderr.contains(want), "expected `{want}` in {stderr}");
     }
     if !root_reads_anyway {
-        assert!(stderr.contains("experience_score.jsonl: cannot read: Permission denied"), "{stderr}");
+        assert!(
+            stderr.contains("experience_score.jsonl: cannot read: Permission denied"),
+            "{stderr}"
+        );
     }
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -114,7 +114,7 @@ fn never_better(before: &[String], after: &[String]) -> Result<(), TestCaseError
     Ok(())
 }
 
-fn field<'a>(line: &'a str, key: &str) -> String {
+fn field(line: &str, key: &str) -> String {
     let j: Json = serde_json::from_str(line).unwrap();
     j[key].as_str().unwrap().to_string()
 }
