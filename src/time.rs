@@ -23,10 +23,36 @@ fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
 }
 
+/// The number written by ASCII digits only.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter()
+        .try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + (c - b'0') as u32))
+}
+
+/// `YYYY-MM-DD` read by position (loading parses millions of dates; chrono's format parser took a twentieth of a
+/// load). `None` for anything else, which the caller hands to chrono, so odd input gets chrono's answer as before.
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` read by position, as `fast_date`.
+fn fast_time(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    fast_date(&b[..10])?.and_hms_opt(digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?)
+}
+
 impl Date {
     pub fn parse(s: &str) -> Result<Date, String> {
         if s.len() != 10 {
             return Err(format!("a date YYYY-MM-DD, got `{s}`"));
+        }
+        if let Some(d) = fast_date(s.as_bytes()) {
+            return Ok(Date::from_naive(d));
         }
         NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Date::from_naive)
@@ -66,6 +92,9 @@ impl Time {
     /// `2022-12-28T20:00:00` (CST) or with an offset `2022-12-28T20:00:00+08:00` / `Z`.
     pub fn parse(s: &str) -> Result<Time, String> {
         let expected = || format!("a time YYYY-MM-DDTHH:MM:SS (CST, or with an offset), got `{s}`");
+        if let Some(t) = fast_time(s.as_bytes()) {
+            return Ok(Time::from_naive(t));
+        }
         if s.len() == 19 {
             let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").map_err(|_| expected())?;
             return Ok(Time::from_naive(t));
@@ -169,6 +198,34 @@ mod tests {
         assert!(Time::parse("2023-01-01T25:00:00").is_err());
         assert!(Time::parse("2023-01-01").is_err());
         assert!(Month::parse("2021-13").is_err());
+    }
+
+    /// The positional parser answers as chrono's format parser does, wherever it answers at all.
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        let mut checked = 0;
+        for y in ["0000", "1970", "2023", "2024", "9999"] {
+            for m in 0..=13 {
+                for d in [0, 1, 28, 29, 30, 31, 32] {
+                    let date = format!("{y}-{m:02}-{d:02}");
+                    let chrono = NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok();
+                    if let Some(fast) = fast_date(date.as_bytes()) {
+                        assert_eq!(Some(fast), chrono, "{date}");
+                        checked += 1;
+                    }
+                    for (h, mi, sec) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (12, 0, 60), (9, 5, 7)] {
+                        let t = format!("{date}T{h:02}:{mi:02}:{sec:02}");
+                        if let Some(fast) = fast_time(t.as_bytes()) {
+                            assert_eq!(Some(fast), NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S").ok(), "{t}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 200);
+        for odd in ["2023-1-015", "+023-01-05", "2023/01/05", "2023-01-0x"] {
+            assert!(fast_date(odd.as_bytes()).is_none(), "{odd}");
+        }
     }
 
     #[test]
