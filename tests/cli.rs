@@ -739,6 +739,19 @@ fn quiet_run_writes_nothing_on_stderr() {
     assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
     assert!(!loud.stderr.is_empty());
     assert_eq!(quiet.stdout, loud.stdout);
+    // many shards, stderr a pipe: no progress bar, only the one-line summary
+    let dir = scratch("progress");
+    zhunru::generate::douyin(&dir, 600, 3).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+        .args(["run", DOUYIN, "--facts", dir.to_str().unwrap()])
+        .env("ZHUNRU_SHARD_SHOPS", "20")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr.lines().count() == 1 && !stderr.contains('\r'), "{stderr}");
+    assert!(stderr.contains("subjects —"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `zhunru run ... | head -1`: when the reader stops, zhunru stops quietly, exit 0, no "internal error".
