@@ -221,7 +221,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let part = shard.as_deref().map(parse_shard).transpose()?;
             let progress = Progress::new(quiet);
             progress.phase(&format!("loading {}", input.facts.display()));
-            let loaded = engine::load(p, &input.options())?;
+            let loaded = progress.while_loading(|| engine::load(p, &input.options()))?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
             progress.phase(&format!("evaluating {records} records"));
             let write = |w: &mut dyn Write, batch: &engine::Batch| batch.write(w);
@@ -438,6 +438,29 @@ impl Progress {
             started: Instant::now(),
             drawn: std::sync::Mutex::new(None),
         }
+    }
+    /// Runs the load with a bar of the megabytes parsed, redrawn by a ticker thread (the loader only counts).
+    fn while_loading<T>(&self, load: impl FnOnce() -> T) -> T {
+        if !self.on {
+            return load();
+        }
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    let (done, total) = &crate::facts::LOAD_PROGRESS;
+                    let total = total.load(std::sync::atomic::Ordering::Relaxed) >> 20;
+                    if total > 0 && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let done = done.load(std::sync::atomic::Ordering::Relaxed) >> 20;
+                        self.bar("loading", done as usize, total as usize, "MB parsed");
+                    }
+                }
+            });
+            let out = load();
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            out
+        })
     }
     /// A bar for a phase made of counted steps: `zhunru: evaluating [#######.............] 350/1000 shards (2.1s)`.
     fn bar(&self, what: &str, done: usize, total: usize, unit: &str) {

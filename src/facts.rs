@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A reference to one input record: (relation index, row index). Rows are kept in line order, so `Rec` order is
 /// (relation, line) order.
@@ -135,10 +136,14 @@ impl FactSet {
         // line order, so the result does not depend on which thread finished first.
         crate::engine::timing("load: read", started);
         let tasks: Vec<Chunk> = texts.iter().flat_map(|(i, name, text)| chunks(*i, name, text)).collect();
+        let total: usize = texts.iter().map(|t| t.2.len()).sum();
+        LOAD_PROGRESS.1.store(total as u64, Ordering::Relaxed);
+        LOAD_PROGRESS.0.store(0, Ordering::Relaxed);
         let parsed = parallel_map(&tasks, |c| {
             let mut local = Interner::default();
             let (mut rows, mut errs) = (Vec::new(), Vec::new());
             parse_chunk(c, &relations[c.rel], &mut local, &mut rows, &mut errs);
+            LOAD_PROGRESS.0.fetch_add(c.text.len() as u64, Ordering::Relaxed);
             (local, rows, errs)
         });
         crate::engine::timing("load: parse", started);
@@ -296,6 +301,9 @@ struct Chunk<'a> {
     first_line: u32,
     array: bool,
 }
+
+/// (bytes parsed, bytes to parse) of the load in progress, for a progress bar on a terminal.
+pub static LOAD_PROGRESS: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
 
 /// Bytes of JSON lines per parse task: small enough to spread one large file over the cores.
 const CHUNK_BYTES: usize = 4 << 20;
