@@ -167,10 +167,7 @@ impl FactSet {
             params_file,
         };
         crate::engine::timing("load: merge", started);
-        for rel in &mut facts.rels {
-            dedupe_and_check_keys(rel, &facts.syms, &mut errs);
-            check_disjoint(rel, &facts.syms, &mut errs);
-        }
+        errs.extend(check_relations(&mut facts.rels, &facts.syms));
         crate::engine::timing("load: keys", started);
         facts.check_references(&mut errs);
         crate::engine::timing("load: references", started);
@@ -663,6 +660,36 @@ fn short(raw: &str) -> String {
 }
 
 /// Set semantics (identical records are one fact) and key conflicts (two different records for one key).
+/// Dedupes and checks the keys of every relation, the relations spread over the cores (largest first, each to the
+/// least loaded core); the errors are sorted by the caller, so they do not depend on the spread.
+fn check_relations(rels: &mut [RelData], syms: &Interner) -> Vec<InputError> {
+    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).max(1);
+    let mut order: Vec<&mut RelData> = rels.iter_mut().collect();
+    order.sort_by_key(|r| std::cmp::Reverse(r.rows.len()));
+    let mut buckets: Vec<(usize, Vec<&mut RelData>)> = (0..threads).map(|_| (0, Vec::new())).collect();
+    for rel in order {
+        let least = buckets.iter_mut().min_by_key(|b| b.0).expect("a core");
+        least.0 += rel.rows.len();
+        least.1.push(rel);
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = buckets
+            .into_iter()
+            .map(|(_, bucket)| {
+                scope.spawn(move || {
+                    let mut errs = Vec::new();
+                    for rel in bucket {
+                        dedupe_and_check_keys(rel, syms, &mut errs);
+                        check_disjoint(rel, syms, &mut errs);
+                    }
+                    errs
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("a key check panicked")).collect()
+    })
+}
+
 fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
     // keep the first of identical rows, without copying any
