@@ -7,22 +7,11 @@
 mod common;
 mod oracle;
 
-use common::scratch;
+use common::{run_jsonl, scratch};
 use std::path::Path;
-use zhunru::engine::{self, Options};
-use zhunru::registry;
 
 fn zhunru_verdicts(program: &str, dir: &Path) -> oracle::Verdicts {
-    let program = registry::find(program).unwrap();
-    let opts = Options {
-        facts: dir.to_path_buf(),
-        ..Options::default()
-    };
-    let loaded = engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}"));
-    let eval = loaded.evaluate(program, &[]).unwrap();
-    let mut buf = Vec::new();
-    zhunru::output::write(&eval, zhunru::output::Format::Jsonl, &mut buf).unwrap();
-    oracle::parse_output(&String::from_utf8(buf).unwrap())
+    oracle::parse_output(&run_jsonl(program, dir))
 }
 
 fn compare_douyin(shops: u64, seed: u64) -> usize {

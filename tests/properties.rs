@@ -4,7 +4,7 @@
 //! Case counts are modest so that CI stays fast; `PROPTEST_CASES=200 cargo test --release --test properties` runs more.
 
 mod common;
-use common::{explanation_problems, scratch};
+use common::{explanation_problems, run_jsonl, scratch};
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -12,7 +12,6 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use zhunru::engine::{self, Options};
 use zhunru::registry;
 
 const DOUYIN: &str = "douyin-nianhuo-2023";
@@ -63,16 +62,7 @@ fn write(files: &Files) -> PathBuf {
 
 /// The verdict lines of a run, as `zhunru run` writes them.
 fn run_dir(program: &str, dir: &Path) -> Vec<String> {
-    let program = registry::find(program).unwrap();
-    let opts = Options {
-        facts: dir.to_path_buf(),
-        ..Options::default()
-    };
-    let loaded = engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}"));
-    let eval = loaded.evaluate(program, &[]).unwrap();
-    let mut buf = Vec::new();
-    zhunru::output::write(&eval, zhunru::output::Format::Jsonl, &mut buf).unwrap();
-    String::from_utf8(buf).unwrap().lines().map(str::to_string).collect()
+    run_jsonl(program, dir).lines().map(str::to_string).collect()
 }
 
 fn run(program: &str, files: &Files) -> Vec<String> {

@@ -120,3 +120,17 @@ pub fn explanation_problems(program: &'static Program, dir: &Path) -> (usize, Ve
     }
     (cited, problems)
 }
+
+/// The JSON lines `zhunru run PROGRAM --facts DIR` writes, computed in this process (any input error fails the test).
+pub fn run_jsonl(program: &str, dir: &Path) -> String {
+    let program = zhunru::registry::find(program).unwrap();
+    let opts = Options {
+        facts: dir.to_path_buf(),
+        ..Options::default()
+    };
+    let loaded = engine::load(program, &opts).unwrap_or_else(|f| panic!("{f}"));
+    let eval = loaded.evaluate(program, &[]).unwrap();
+    let mut buf = Vec::new();
+    zhunru::output::write(&eval, zhunru::output::Format::Jsonl, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
