@@ -107,9 +107,7 @@ impl Loaded {
         explain: &[SubjectId],
         part: Option<(usize, usize)>,
     ) -> Result<Evaluation, Failure> {
-        // ZHUNRU_SHARD_SHOPS tunes sharded programs from the outside (benchmarks); the default is the program's
-        let shard_size = std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
-        self.evaluate_with(program, explain, shard_size, part)
+        self.evaluate_with(program, explain, shard_size_from_env(), part)
     }
 
     /// `evaluate` with an explicit shard size (0 = the program's default).
@@ -178,7 +176,7 @@ impl Loaded {
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     ) -> Result<Batch, Failure> {
         let as_of = self.as_of()?;
-        let shard_size = std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let shard_size = shard_size_from_env();
         let chunks: std::sync::Mutex<Vec<Rendered>> = std::sync::Mutex::new(Vec::new());
         let error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let render = |der: crate::program::Derivation| {
@@ -269,6 +267,11 @@ impl Batch {
         }
         w.write_all(&buf)
     }
+}
+
+/// `ZHUNRU_SHARD_SHOPS` tunes sharded programs from the outside (benchmarks); 0, the default, is the program's own.
+fn shard_size_from_env() -> usize {
+    std::env::var("ZHUNRU_SHARD_SHOPS").ok().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 /// The part (of n) a subject falls in when the program does not partition itself: FNV-1a of `kind:id`, so the

@@ -325,6 +325,11 @@ impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {
 impl Derivation {
     /// Appends another derivation over disjoint subjects (a shard's), renumbering its subjects after ours.
     pub fn append(&mut self, other: Derivation) {
+        if self.subjects.is_empty() {
+            // the first shard (or the only one) is taken as it is, without renumbering or copying its rows
+            *self = other;
+            return;
+        }
         let off = self.subjects.len() as Subj;
         self.subjects.extend(other.subjects);
         self.checks.extend(other.checks.into_iter().map(|mut c| {
