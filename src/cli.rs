@@ -224,7 +224,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let loaded = progress.while_loading(|| engine::load(p, &input.options()))?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
             progress.phase(&format!("evaluating {records} records"));
-            let write = |w: &mut dyn Write, batch: &engine::Batch| batch.write(w);
+            let write = |w: &mut dyn Write, batch: &crate::spool::Sorted| batch.write(w);
             let counts = if format == output::Format::Jsonl {
                 // batch runs stream: shards are rendered as they finish, and only the lines are kept
                 let bar = |done: usize, total: usize| progress.bar("evaluating", done, total, "shards");

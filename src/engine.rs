@@ -156,15 +156,6 @@ impl Counts {
     }
 }
 
-/// The rendered records of one shard: their lines in one buffer, and per record its sort key (kind, NUL, id: the
-/// byte order of the key is the (kind, id) order of the contract) and its span in the buffer.
-#[derive(Default)]
-struct Rendered {
-    lines: Vec<u8>,
-    keys: Vec<(Box<str>, usize, usize)>,
-    counts: Counts,
-}
-
 impl Loaded {
     /// `run` in JSON lines, as `output::write` writes the evaluation's records, but shard by shard: each shard's
     /// derivation is turned into verdicts and rendered on the thread that derived it and then dropped, so memory
@@ -174,10 +165,10 @@ impl Loaded {
         program: &'static Program,
         part: Option<(usize, usize)>,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
-    ) -> Result<Batch, Failure> {
+    ) -> Result<crate::spool::Sorted, Failure> {
         let as_of = self.as_of()?;
         let shard_size = shard_size_from_env();
-        let chunks: std::sync::Mutex<Vec<Rendered>> = std::sync::Mutex::new(Vec::new());
+        let spool = crate::spool::Spool::new();
         let error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let render = |der: crate::program::Derivation| {
             let eval = match Evaluation::new(program, der, &self.facts.syms) {
@@ -187,7 +178,7 @@ impl Loaded {
                     return;
                 }
             };
-            let mut out = Rendered::default();
+            let mut out = crate::spool::Rendered::default();
             for &s in &eval.order {
                 let subject = eval.subject(s);
                 if let (Some((k, n)), false) = (part, program.partitions_itself) {
@@ -196,18 +187,17 @@ impl Loaded {
                     }
                 }
                 let v = &eval.verdicts[s as usize];
-                let start = out.lines.len();
-                crate::output::write_record(&mut out.lines, &eval, v);
-                out.lines.push(b'\n');
-                out.keys
-                    .push((format!("{}\0{}", subject.kind, subject.id).into(), start, out.lines.len()));
+                out.push(&subject.kind, &subject.id, |buf| {
+                    crate::output::write_record(buf, &eval, v);
+                    buf.push(b'\n');
+                });
                 match v.status {
                     crate::verdict::Status::Admitted => out.counts.admitted += 1,
                     crate::verdict::Status::Rejected => out.counts.rejected += 1,
                     crate::verdict::Status::Undetermined => out.counts.undetermined += 1,
                 }
             }
-            chunks.lock().expect("chunks").push(out);
+            spool.add(out);
         };
         let t = std::time::Instant::now();
         let rest = (program.evaluate)(&Input {
@@ -229,43 +219,12 @@ impl Loaded {
             return Err(Failure::Internal(e));
         }
         let t = std::time::Instant::now();
-        let chunks = chunks.into_inner().expect("chunks");
-        let mut order: Vec<(u32, u32)> = Vec::with_capacity(chunks.iter().map(|c| c.keys.len()).sum());
-        let mut counts = Counts::default();
-        for (i, c) in chunks.iter().enumerate() {
-            order.extend((0..c.keys.len() as u32).map(|k| (i as u32, k)));
-            counts.admitted += c.counts.admitted;
-            counts.rejected += c.counts.rejected;
-            counts.undetermined += c.counts.undetermined;
-        }
-        let key = |&(c, k): &(u32, u32)| &*chunks[c as usize].keys[k as usize].0;
-        order.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        let sorted = spool.finish().map_err(Failure::Internal)?;
         timing("sort", t);
-        Ok(Batch { chunks, order, counts })
-    }
-}
-
-/// The rendered records of a batch run, in output order.
-pub struct Batch {
-    chunks: Vec<Rendered>,
-    order: Vec<(u32, u32)>,
-    pub counts: Counts,
-}
-
-impl Batch {
-    /// Writes the JSON lines, in (kind, id) order.
-    pub fn write(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-        for &(c, k) in &self.order {
-            let chunk = &self.chunks[c as usize];
-            let (_, a, b) = &chunk.keys[k as usize];
-            buf.extend_from_slice(&chunk.lines[*a..*b]);
-            if buf.len() >= 1 << 16 {
-                w.write_all(&buf)?;
-                buf.clear();
-            }
+        if std::env::var_os("ZHUNRU_TIMINGS").is_some() && sorted.runs() > 0 {
+            eprintln!("timing: {} sorted runs spilled to disk", sorted.runs());
         }
-        w.write_all(&buf)
+        Ok(sorted)
     }
 }
 

@@ -5,6 +5,7 @@ use crate::error::InputError;
 use crate::intern::{Interner, Sym};
 use crate::num::Dec;
 use crate::schema::{Field, Range, Relation, Ty};
+use crate::store::{Table, Vals};
 use crate::time::{Date, Month, Time};
 use crate::value::Val;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
@@ -19,17 +20,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Rec(pub u32, pub u32);
 
 #[derive(Debug)]
-pub struct Row {
-    pub line: u32,
-    pub vals: Box<[Val]>,
-}
-
-#[derive(Debug)]
 pub struct RelData {
     pub schema: &'static Relation,
     /// The file it came from (`penalty.jsonl`), if any.
     pub file: Option<String>,
-    pub rows: Vec<Row>,
+    pub rows: Table,
 }
 
 #[derive(Debug)]
@@ -106,18 +101,30 @@ impl FactSet {
             .map(|schema| RelData {
                 schema,
                 file: None,
-                rows: Vec::new(),
+                rows: Table::new(schema),
             })
             .collect();
-        let mut texts: Vec<(usize, String, String)> = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
         for (i, data) in rels.iter_mut().enumerate() {
             match files.get(&i).map(Vec::as_slice) {
                 None | Some([]) => {}
                 Some([one]) => {
                     data.file = Some(one.clone());
-                    match read_text(&dir.join(one), one) {
-                        Ok(text) => texts.push((i, one.clone(), text)),
-                        Err(e) => errs.push(e),
+                    let path = dir.join(one);
+                    match std::fs::metadata(&path) {
+                        Ok(m) if m.is_file() => sources.push(Source {
+                            rel: i,
+                            name: one.clone(),
+                            path,
+                            size: m.len(),
+                        }),
+                        Ok(_) => errs.push(InputError::new(
+                            one,
+                            None,
+                            None,
+                            "not a regular file (expected a file of JSON records)",
+                        )),
+                        Err(e) => errs.push(InputError::new(one, None, None, format!("cannot read: {e}"))),
                     }
                 }
                 Some(many) => errs.push(InputError::new(
@@ -132,41 +139,15 @@ impl FactSet {
                 )),
             }
         }
-        // Parse in chunks of whole lines on every core, each chunk with its own interner; then merge in file and
-        // line order, so the result does not depend on which thread finished first.
-        crate::engine::timing("load: read", started);
-        let tasks: Vec<Chunk> = texts.iter().flat_map(|(i, name, text)| chunks(*i, name, text)).collect();
-        let total: usize = texts.iter().map(|t| t.2.len()).sum();
-        LOAD_PROGRESS.1.store(total as u64, Ordering::Relaxed);
-        LOAD_PROGRESS.0.store(0, Ordering::Relaxed);
-        let parsed = parallel_map(&tasks, |c| {
-            let mut local = Interner::default();
-            let (mut rows, mut errs) = (Vec::new(), Vec::new());
-            parse_chunk(c, &relations[c.rel], &mut local, &mut rows, &mut errs);
-            LOAD_PROGRESS.0.fetch_add(c.text.len() as u64, Ordering::Relaxed);
-            (local, rows, errs)
-        });
-        crate::engine::timing("load: parse", started);
-        let mut syms = Interner::default();
-        for (c, (local, mut rows, e)) in tasks.iter().zip(parsed) {
-            errs.extend(e);
-            let to_global: Vec<Sym> = local.strings().map(|s| syms.intern(s)).collect();
-            for row in &mut rows {
-                for v in row.vals.iter_mut() {
-                    if let Val::Str(s) = v {
-                        *s = to_global[s.0 as usize];
-                    }
-                }
-            }
-            rels[c.rel].rows.extend(rows);
-        }
+        let (syms, parse_errs) = stream_parse(&sources, relations, &mut rels);
+        errs.extend(parse_errs);
         let mut facts = FactSet {
             dir: dir.to_path_buf(),
             syms,
             rels,
             params_file,
         };
-        crate::engine::timing("load: merge", started);
+        crate::engine::timing("load: parse", started);
         errs.extend(check_relations(&mut facts.rels, &facts.syms));
         crate::engine::timing("load: keys", started);
         facts.check_references(&mut errs);
@@ -176,15 +157,8 @@ impl FactSet {
             return Err(errs);
         }
         let remap = facts.syms.sort();
-        for rel in &mut facts.rels {
-            for row in &mut rel.rows {
-                for v in row.vals.iter_mut() {
-                    if let Val::Str(s) = v {
-                        *s = remap[s.0 as usize];
-                    }
-                }
-            }
-        }
+        on_every_core(facts.rels.iter_mut().collect(), |rel| rel.rows.remap(0, &remap));
+        crate::engine::timing("load: ids sorted", started);
         Ok(facts)
     }
 
@@ -196,30 +170,27 @@ impl FactSet {
     }
 
     /// The rows of a relation with their record references.
-    pub fn rows<'a>(&'a self, name: &str) -> impl Iterator<Item = (Rec, &'a [Val])> + 'a {
+    pub fn rows<'a>(&'a self, name: &str) -> impl Iterator<Item = (Rec, Vals)> + 'a {
         let i = self.rel_index(name);
-        self.rels[i]
-            .rows
-            .iter()
-            .enumerate()
-            .map(move |(r, row)| (Rec(i as u32, r as u32), &row.vals[..]))
+        let table = &self.rels[i].rows;
+        (0..table.len()).map(move |r| (Rec(i as u32, r as u32), table.vals(r)))
     }
 
     /// `relation.jsonl` and line of a record.
     pub fn origin(&self, rec: Rec) -> (&str, u32) {
         let rel = &self.rels[rec.0 as usize];
-        (rel.file.as_deref().unwrap_or(rel.schema.name), rel.rows[rec.1 as usize].line)
+        (rel.file.as_deref().unwrap_or(rel.schema.name), rel.rows.line(rec.1 as usize))
     }
 
-    pub fn vals(&self, rec: Rec) -> &[Val] {
-        &self.rels[rec.0 as usize].rows[rec.1 as usize].vals
+    pub fn vals(&self, rec: Rec) -> Vals {
+        self.rels[rec.0 as usize].rows.vals(rec.1 as usize)
     }
 
     /// The record as JSON, fields in schema order, absent optional fields left out.
     pub fn record_json(&self, rec: Rec) -> Json {
         let rel = &self.rels[rec.0 as usize];
         let mut m = Map::new();
-        for (f, v) in rel.schema.fields.iter().zip(self.vals(rec)) {
+        for (f, v) in rel.schema.fields.iter().zip(self.vals(rec).iter()) {
             if *v != Val::Null {
                 m.insert(f.name.to_string(), v.json(&self.syms));
             }
@@ -236,7 +207,9 @@ impl FactSet {
             for r in rel.schema.refs {
                 let fi = rel.schema.field_index(r.field).expect("reference field in schema");
                 let targets: Vec<(&str, &str)> = std::iter::once((r.target, r.target_field)).chain(r.or.iter().copied()).collect();
-                let mut known: FxHashSet<Val> = FxHashSet::default();
+                // references are ids: one bit per interned string
+                let mut known = vec![0u64; self.syms.len().div_ceil(64)];
+                let mut other: FxHashSet<Val> = FxHashSet::default();
                 let mut places = Vec::new();
                 for (name, tf) in &targets {
                     let target = self
@@ -245,17 +218,29 @@ impl FactSet {
                         .find(|t| t.schema.name == *name)
                         .expect("reference target in schema");
                     let tfi = target.schema.field_index(tf).expect("reference target field in schema");
-                    known.extend(target.rows.iter().map(|row| row.vals[tfi]));
+                    for row in 0..target.rows.len() {
+                        match target.rows.get(row, tfi) {
+                            Val::Str(s) => known[s.0 as usize / 64] |= 1 << (s.0 % 64),
+                            v => {
+                                other.insert(v);
+                            }
+                        }
+                    }
                     let where_ = target.file.clone().unwrap_or_else(|| format!("{name}.jsonl (absent)"));
                     places.push(format!("a `{tf}` present in {where_}"));
                 }
                 let names: Vec<String> = targets.iter().map(|t| format!("`{}`", t.0)).collect();
-                for row in &rel.rows {
-                    let v = row.vals[fi];
-                    if v != Val::Null && !known.contains(&v) {
+                for row in 0..rel.rows.len() {
+                    let v = rel.rows.get(row, fi);
+                    let present = match v {
+                        Val::Null => true,
+                        Val::Str(s) => known[s.0 as usize / 64] & (1 << (s.0 % 64)) != 0,
+                        v => other.contains(&v),
+                    };
+                    if !present {
                         errs.push(InputError::new(
                             rel.file.as_deref().unwrap_or(rel.schema.name),
-                            Some(row.line),
+                            Some(rel.rows.line(row)),
                             Some(r.field),
                             format!(
                                 "`{}` names no record of {} (expected {})",
@@ -290,90 +275,269 @@ fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
     })
 }
 
-/// A piece of a relation file to parse: whole lines of a `.jsonl` file from line `first_line`, or a whole `.json` array.
-struct Chunk<'a> {
+/// A relation file to read.
+struct Source {
     rel: usize,
-    name: &'a str,
-    text: &'a str,
-    first_line: u32,
-    array: bool,
+    name: String,
+    path: PathBuf,
+    size: u64,
+}
+
+/// A piece of a relation file to parse: whole lines of a `.jsonl` file, or a whole `.json` array.
+struct Chunk {
+    seq: usize,
+    src: usize,
+    /// The text, or why the file could not be read.
+    bytes: Result<Vec<u8>, String>,
+}
+
+/// What a worker made of a chunk: its rows and errors with line numbers counted from the chunk's first line, its
+/// own ids, and the lines it spans; or the line (in the chunk) where its text stops being UTF-8.
+enum Parsed {
+    Rows {
+        table: Table,
+        syms: Interner,
+        errs: Vec<InputError>,
+        lines: u32,
+    },
+    NotUtf8(u32),
+    Unreadable(String),
 }
 
 /// (bytes parsed, bytes to parse) of the load in progress, for a progress bar on a terminal.
 pub static LOAD_PROGRESS: (AtomicU64, AtomicU64) = (AtomicU64::new(0), AtomicU64::new(0));
 
-/// Bytes of JSON lines per parse task: small enough to spread one large file over the cores.
-const CHUNK_BYTES: usize = 4 << 20;
+/// Bytes of JSON lines per parse task: small enough to spread one large file over the cores and to keep little text
+/// in memory at a time. `ZHUNRU_CHUNK_KB` overrides it (tests cut small files into many chunks).
+fn chunk_bytes() -> usize {
+    std::env::var("ZHUNRU_CHUNK_KB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .map_or(4 << 20, |kb| kb.max(1) << 10)
+}
 
-fn chunks<'a>(rel: usize, name: &'a str, text: &'a str) -> Vec<Chunk<'a>> {
-    if !name.ends_with(".jsonl") {
-        return vec![Chunk {
-            rel,
-            name,
-            text,
-            first_line: 1,
-            array: true,
-        }];
-    }
-    let mut out = Vec::new();
-    let (mut start, mut line) = (0, 1u32);
-    while start < text.len() {
-        let mut end = (start + CHUNK_BYTES).min(text.len());
-        while end < text.len() && text.as_bytes()[end - 1] != b'\n' {
-            end += 1;
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).max(1)
+}
+
+/// Reads the files and parses them, streaming: one thread reads chunks of whole lines, every core parses chunks into
+/// rows with its own ids, and this thread puts the results together in file and line order (so the result does not
+/// depend on which worker finished first). Only a few chunks of text are in memory at any time.
+fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [RelData]) -> (Interner, Vec<InputError>) {
+    use std::sync::mpsc::{channel, sync_channel};
+    let threads = cores();
+    LOAD_PROGRESS.1.store(sources.iter().map(|s| s.size).sum(), Ordering::Relaxed);
+    LOAD_PROGRESS.0.store(0, Ordering::Relaxed);
+    let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
+    let chunk_rx = std::sync::Mutex::new(chunk_rx);
+    let (done_tx, done_rx) = channel::<(usize, usize, Parsed)>();
+    let mut syms = Interner::default();
+    let mut file_errs: Vec<Vec<InputError>> = vec![Vec::new(); sources.len()];
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_chunks(sources, chunk_tx));
+        for _ in 0..threads {
+            let (rx, tx) = (&chunk_rx, done_tx.clone());
+            scope.spawn(move || loop {
+                let Ok(chunk) = rx.lock().expect("chunk queue").recv() else { break };
+                let src = &sources[chunk.src];
+                let len = chunk.bytes.as_ref().map_or(0, Vec::len) as u64;
+                let parsed = match chunk.bytes {
+                    Ok(bytes) => parse_bytes(bytes, src, &relations[src.rel]),
+                    Err(msg) => Parsed::Unreadable(msg),
+                };
+                LOAD_PROGRESS.0.fetch_add(len, Ordering::Relaxed);
+                if tx.send((chunk.seq, chunk.src, parsed)).is_err() {
+                    break;
+                }
+            });
         }
-        let piece = &text[start..end];
-        out.push(Chunk {
-            rel,
-            name,
-            text: piece,
-            first_line: line,
-            array: false,
-        });
-        line += piece.bytes().filter(|&b| b == b'\n').count() as u32;
-        start = end;
-    }
-    out
-}
-
-/// `f` over every item on every core; results in item order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map(|t| t.get())
-        .unwrap_or(1)
-        .min(items.len())
-        .max(1);
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        mine.push((i, f(item)));
+        drop(done_tx);
+        // lines before the next chunk of each file, and whether the file has failed as a whole
+        let mut line_base = vec![0u32; sources.len()];
+        let mut failed = vec![false; sources.len()];
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (seq, src, parsed) in done_rx {
+            pending.insert(seq, (src, parsed));
+            while let Some((src, parsed)) = pending.remove(&next) {
+                next += 1;
+                if failed[src] {
+                    continue;
+                }
+                let (name, base) = (&sources[src].name, line_base[src]);
+                match parsed {
+                    Parsed::Rows {
+                        table,
+                        syms: local,
+                        errs,
+                        lines,
+                    } => {
+                        let to_global: Vec<Sym> = local.strings().map(|s| syms.intern(s)).collect();
+                        rels[sources[src].rel].rows.append(&table, base, &to_global);
+                        file_errs[src].extend(errs.into_iter().map(|mut e| {
+                            e.line = e.line.map(|l| l + base);
+                            e
+                        }));
+                        line_base[src] += lines;
                     }
-                    mine
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a parse worker panicked"))
-            .collect()
+                    // the whole file is rejected with this one error
+                    Parsed::NotUtf8(line) => {
+                        failed[src] = true;
+                        file_errs[src] = vec![InputError::new(
+                            name,
+                            Some(base + line),
+                            None,
+                            "not UTF-8 text (expected UTF-8 JSON)",
+                        )];
+                    }
+                    Parsed::Unreadable(msg) => {
+                        failed[src] = true;
+                        file_errs[src] = vec![InputError::new(name, None, None, format!("cannot read: {msg}"))];
+                    }
+                }
+            }
+        }
     });
-    done.sort_unstable_by_key(|d| d.0);
-    done.into_iter().map(|d| d.1).collect()
+    (syms, file_errs.into_iter().flatten().collect())
 }
 
-fn parse_chunk(c: &Chunk, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
-    let (name, text) = (c.name, c.text);
-    if !c.array {
+/// The reading thread: each `.jsonl` file in chunks of about `chunk_bytes()` that end at a line end (a leading BOM
+/// dropped), each `.json` array whole.
+fn read_chunks(sources: &[Source], tx: std::sync::mpsc::SyncSender<Chunk>) {
+    use std::io::Read;
+    let chunk = chunk_bytes();
+    let mut seq = 0;
+    let mut send = |src: usize, bytes: Result<Vec<u8>, String>| {
+        let ok = tx.send(Chunk { seq, src, bytes }).is_ok();
+        seq += 1;
+        ok
+    };
+    for (i, source) in sources.iter().enumerate() {
+        let unreadable = |e: std::io::Error| Err(e.to_string());
+        let mut file = match std::fs::File::open(&source.path) {
+            Ok(f) => f,
+            Err(e) => {
+                if !send(i, unreadable(e)) {
+                    return;
+                }
+                continue;
+            }
+        };
+        if !source.name.ends_with(".jsonl") {
+            let mut all = Vec::new();
+            let bytes = match file.read_to_end(&mut all) {
+                Ok(_) => Ok(all),
+                Err(e) => unreadable(e),
+            };
+            if !send(i, bytes) {
+                return;
+            }
+            continue;
+        }
+        let mut carry: Vec<u8> = Vec::new();
+        let mut first = true;
+        loop {
+            let mut buf = std::mem::take(&mut carry);
+            let have = buf.len();
+            buf.resize(have + chunk, 0);
+            let n = match read_full(&mut file, &mut buf[have..]) {
+                Ok(n) => n,
+                Err(e) => {
+                    send(i, unreadable(e));
+                    break;
+                }
+            };
+            buf.truncate(have + n);
+            if first {
+                first = false;
+                if buf.starts_with(b"\xEF\xBB\xBF") {
+                    buf.drain(..3);
+                }
+            }
+            if n == 0 {
+                if !buf.is_empty() && !send(i, Ok(buf)) {
+                    return;
+                }
+                break;
+            }
+            // the chunk ends after its last line end; the rest starts the next one
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(end) => {
+                    carry = buf[end + 1..].to_vec();
+                    buf.truncate(end + 1);
+                    if !send(i, Ok(buf)) {
+                        return;
+                    }
+                }
+                None => carry = buf,
+            }
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn parse_bytes(bytes: Vec<u8>, src: &Source, schema: &Relation) -> Parsed {
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            return Parsed::NotUtf8(ok.iter().filter(|&&b| b == b'\n').count() as u32 + 1);
+        }
+    };
+    let mut out = (Table::new(schema), Interner::default(), Vec::new());
+    let text = if src.name.ends_with(".jsonl") {
+        text.as_str()
+    } else {
+        // a `.json` array may start with a BOM too
+        text.strip_prefix('\u{feff}').unwrap_or(&text)
+    };
+    let lines = parse_chunk(text, &src.name, !src.name.ends_with(".jsonl"), schema, &mut out);
+    Parsed::Rows {
+        table: out.0,
+        syms: out.1,
+        errs: out.2,
+        lines,
+    }
+}
+
+/// Runs `f` on every item, the items spread over the cores.
+fn on_every_core<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
+    let queue = std::sync::Mutex::new(items);
+    std::thread::scope(|scope| {
+        for _ in 0..cores() {
+            scope.spawn(|| loop {
+                let Some(item) = queue.lock().expect("queue").pop() else { break };
+                f(item);
+            });
+        }
+    });
+}
+
+type Out = (Table, Interner, Vec<InputError>);
+
+/// Parses the records of a chunk; returns the number of line ends in it.
+fn parse_chunk(text: &str, name: &str, array: bool, schema: &Relation, out: &mut Out) -> u32 {
+    let mut lines = 0;
+    if !array {
         for (i, line) in text.split('\n').enumerate() {
+            lines = i as u32;
             let line = line.strip_suffix('\r').unwrap_or(line);
             if !line.trim().is_empty() {
-                parse_record(line, name, c.first_line + i as u32, schema, syms, rows, errs);
+                parse_record(line, name, 1 + i as u32, schema, out);
             }
         }
     } else if !text.trim().is_empty() {
@@ -385,10 +549,10 @@ fn parse_chunk(c: &Chunk, schema: &Relation, syms: &mut Interner, rows: &mut Vec
                     let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
                     line_no += text[offset..start].matches('\n').count() as u32;
                     offset = start;
-                    parse_record(raw.get(), name, line_no, schema, syms, rows, errs);
+                    parse_record(raw.get(), name, line_no, schema, out);
                 }
             }
-            Err(e) => errs.push(InputError::new(
+            Err(e) => out.2.push(InputError::new(
                 name,
                 Some(e.line() as u32),
                 None,
@@ -396,6 +560,7 @@ fn parse_chunk(c: &Chunk, schema: &Relation, syms: &mut Interner, rows: &mut Vec
             )),
         }
     }
+    lines
 }
 
 fn json_err(e: &serde_json::Error) -> String {
@@ -495,19 +660,12 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
 }
 
 /// Parses one record's text and converts it; errors go to `errs`, a good record to `rows`.
-fn parse_record(
-    text: &str,
-    file: &str,
-    line: u32,
-    schema: &Relation,
-    syms: &mut Interner,
-    rows: &mut Vec<Row>,
-    errs: &mut Vec<InputError>,
-) {
+fn parse_record(text: &str, file: &str, line: u32, schema: &Relation, out: &mut Out) {
+    let (table, syms, errs) = out;
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
     match RecordSeed(schema).deserialize(&mut de).and_then(|r| de.end().map(|_| r)) {
-        Ok(Some(rec)) => convert(rec, file, line, schema, syms, rows, errs),
+        Ok(Some(rec)) => convert(rec, file, line, schema, syms, table, errs),
         Ok(None) => errs.push(InputError::new(
             file,
             Some(line),
@@ -523,7 +681,7 @@ fn parse_record(
     }
 }
 
-fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut Interner, rows: &mut Vec<Row>, errs: &mut Vec<InputError>) {
+fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut Interner, table: &mut Table, errs: &mut Vec<InputError>) {
     if let Some(k) = rec.duplicate {
         errs.push(InputError::new(
             file,
@@ -543,9 +701,9 @@ fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut 
             format!("unknown field (`{}` has {known})", schema.name),
         ));
     }
-    let mut vals = Vec::with_capacity(schema.fields.len());
-    for (f, raw) in schema.fields.iter().zip(&rec.fields) {
-        let val = match raw.map(|r| r.get()) {
+    let mut vals = [Val::Null; crate::store::MAX_FIELDS];
+    for ((f, raw), slot) in schema.fields.iter().zip(&rec.fields).zip(vals.iter_mut()) {
+        *slot = match raw.map(|r| r.get()) {
             None | Some("null") if f.optional => Val::Null,
             None => {
                 errs.push(InputError::new(
@@ -561,7 +719,6 @@ fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut 
                 Val::Null
             }),
         };
-        vals.push(val);
     }
     if let Some((from, to)) = schema.interval {
         let (a, b) = (
@@ -578,10 +735,7 @@ fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut 
         }
     }
     if errs.len() == before {
-        rows.push(Row {
-            line,
-            vals: vals.into_boxed_slice(),
-        });
+        table.push(&vals[..schema.fields.len()], line);
     }
 }
 
@@ -663,10 +817,9 @@ fn short(raw: &str) -> String {
 /// Dedupes and checks the keys of every relation, the relations spread over the cores (largest first, each to the
 /// least loaded core); the errors are sorted by the caller, so they do not depend on the spread.
 fn check_relations(rels: &mut [RelData], syms: &Interner) -> Vec<InputError> {
-    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).max(1);
     let mut order: Vec<&mut RelData> = rels.iter_mut().collect();
     order.sort_by_key(|r| std::cmp::Reverse(r.rows.len()));
-    let mut buckets: Vec<(usize, Vec<&mut RelData>)> = (0..threads).map(|_| (0, Vec::new())).collect();
+    let mut buckets: Vec<(usize, Vec<&mut RelData>)> = (0..cores()).map(|_| (0, Vec::new())).collect();
     for rel in order {
         let least = buckets.iter_mut().min_by_key(|b| b.0).expect("a core");
         least.0 += rel.rows.len();
@@ -690,43 +843,58 @@ fn check_relations(rels: &mut [RelData], syms: &Interner) -> Vec<InputError> {
     })
 }
 
+fn fx(bytes: impl std::hash::Hash) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(bytes)
+}
+
+/// One table of row numbers, hashed by key (by the whole row when the relation has no key): a row whose key is taken
+/// is a duplicate when the rows are equal (dropped) and a conflict otherwise.
 fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
-    // keep the first of identical rows, without copying any
-    let keep: Vec<bool> = {
-        let mut seen: FxHashSet<&[Val]> = FxHashSet::default();
-        seen.reserve(rel.rows.len());
-        rel.rows.iter().map(|r| seen.insert(&r.vals[..])).collect()
-    };
-    let mut flags = keep.into_iter();
-    rel.rows.retain(|_| flags.next().unwrap_or(true));
-    if rel.schema.key.is_empty() {
-        return;
-    }
+    let rows = &rel.rows;
     let idx: Vec<usize> = rel
         .schema
         .key
         .iter()
         .map(|k| rel.schema.field_index(k).expect("key field in schema"))
         .collect();
-    let mut by_key: HashMap<Vec<Val>, u32> = HashMap::default();
-    for row in &rel.rows {
-        let key: Vec<Val> = idx.iter().map(|&i| row.vals[i]).collect();
-        if let Some(&first) = by_key.get(&key) {
-            errs.push(InputError::new(
+    let key_hash = |r: usize| -> u64 {
+        if idx.is_empty() {
+            fx(rows.raw(r))
+        } else {
+            fx(idx.iter().map(|&i| rows.get(r, i)).collect::<crate::store::KeyVals>())
+        }
+    };
+    let same_key = |a: usize, b: usize| {
+        idx.is_empty() && rows.raw(a) == rows.raw(b) || !idx.is_empty() && idx.iter().all(|&i| rows.get(a, i) == rows.get(b, i))
+    };
+    let mut table: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(rows.len());
+    let mut keep = vec![true; rows.len()];
+    for (r, keep) in keep.iter_mut().enumerate() {
+        let h = key_hash(r);
+        match table.find(h, |&first| same_key(first as usize, r)) {
+            None => {
+                table.insert_unique(h, r as u32, |&x| key_hash(x as usize));
+            }
+            Some(&first) if rows.raw(first as usize) == rows.raw(r) => *keep = false,
+            Some(&first) => errs.push(InputError::new(
                 &file,
-                Some(row.line),
+                Some(rows.line(r)),
                 Some(rel.schema.key[0]),
                 format!(
-                    "conflicting records: line {first} has the same {} ({}) with different values (expected one record per {})",
+                    "conflicting records: line {} has the same {} ({}) with different values (expected one record per {})",
+                    rows.line(first as usize),
                     rel.schema.key.join(" and "),
-                    key.iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", "),
+                    idx.iter().map(|&i| rows.get(r, i).text(syms)).collect::<Vec<_>>().join(", "),
                     rel.schema.key.join(", ")
                 ),
-            ));
-        } else {
-            by_key.insert(key, row.line);
+            )),
         }
+    }
+    drop(table);
+    if keep.contains(&false) {
+        rel.rows.retain(&keep);
     }
 }
 
@@ -736,6 +904,7 @@ fn check_disjoint(rel: &RelData, syms: &Interner, errs: &mut Vec<InputError>) {
         return;
     };
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
+    let rows = &rel.rows;
     let (fi, ti) = (
         rel.schema.field_index(from).expect("interval field"),
         rel.schema.field_index(to).expect("interval field"),
@@ -746,28 +915,29 @@ fn check_disjoint(rel: &RelData, syms: &Interner, errs: &mut Vec<InputError>) {
         .iter()
         .map(|k| rel.schema.field_index(k).expect("disjoint field"))
         .collect();
-    let mut groups: HashMap<Vec<Val>, Vec<&Row>> = HashMap::default();
-    for row in &rel.rows {
-        groups.entry(idx.iter().map(|&i| row.vals[i]).collect()).or_default().push(row);
-    }
-    for (key, mut rows) in groups {
-        rows.sort_by_key(|r| (r.vals[fi], r.line));
-        for pair in rows.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            // a starts first; they overlap when a is open-ended or ends after b starts
-            if a.vals[ti] == Val::Null || a.vals[ti] > b.vals[fi] {
-                errs.push(InputError::new(
-                    &file,
-                    Some(b.line),
-                    Some(from),
-                    format!(
-                        "overlaps the interval of line {} for the same {} ({}) (expected one record in force at a time)",
-                        a.line,
-                        rel.schema.disjoint.join(" and "),
-                        key.iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
+    let group = |r: usize| idx.iter().map(|&i| rows.get(r, i)).collect::<crate::store::KeyVals>();
+    // rows by group, then start, then line: each overlap is between neighbours of one group
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_unstable_by_key(|&r| (group(r as usize), rows.get(r as usize, fi), rows.line(r as usize)));
+    for pair in order.windows(2) {
+        let (a, b) = (pair[0] as usize, pair[1] as usize);
+        if group(a) != group(b) {
+            continue;
+        }
+        // a starts first; they overlap when a is open-ended or ends after b starts
+        let end = rows.get(a, ti);
+        if end == Val::Null || end > rows.get(b, fi) {
+            errs.push(InputError::new(
+                &file,
+                Some(rows.line(b)),
+                Some(from),
+                format!(
+                    "overlaps the interval of line {} for the same {} ({}) (expected one record in force at a time)",
+                    rows.line(a),
+                    rel.schema.disjoint.join(" and "),
+                    group(b).iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", ")
+                ),
+            ));
         }
     }
 }

@@ -1,65 +1,106 @@
 //! String interning. Ids are `u32`s whose order is the byte order of their strings (the table is renumbered
 //! once loading is done), so rules may compare ids where a policy breaks ties by id.
 
-use rustc_hash::FxHashMap;
+use hashbrown::hash_table::{Entry, HashTable};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Sym(pub u32);
 
-#[derive(Default, Debug)]
+/// Every string once, in one byte arena; the table holds ids only and hashes through the arena. At a million shops
+/// there are ~40M ids: a map of boxed strings (two allocations and ~90 bytes per id) would be several GB by itself.
+#[derive(Default)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, Sym>,
-    strs: Vec<Box<str>>,
+    bytes: Vec<u8>,
+    /// `ends[i]` is where string `i` ends in `bytes` (it starts where `i - 1` ends).
+    ends: Vec<u64>,
+    table: HashTable<u32>,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} strings)", self.len())
+    }
+}
+
+type Hasher = BuildHasherDefault<rustc_hash::FxHasher>;
+
+fn hash(s: &[u8]) -> u64 {
+    Hasher::default().hash_one(s)
+}
+
+fn text<'a>(bytes: &'a [u8], ends: &[u64], id: u32) -> &'a [u8] {
+    let end = ends[id as usize] as usize;
+    let start = if id == 0 { 0 } else { ends[id as usize - 1] as usize };
+    &bytes[start..end]
 }
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(&id) = self.map.get(s) {
-            return id;
+        let (bytes, ends) = (&mut self.bytes, &mut self.ends);
+        let s = s.as_bytes();
+        let entry = self
+            .table
+            .entry(hash(s), |&id| text(bytes, ends, id) == s, |&id| hash(text(bytes, ends, id)));
+        match entry {
+            Entry::Occupied(e) => Sym(*e.get()),
+            Entry::Vacant(e) => {
+                let id = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
+                bytes.extend_from_slice(s);
+                ends.push(bytes.len() as u64);
+                e.insert(id);
+                Sym(id)
+            }
         }
-        let id = Sym(self.strs.len() as u32);
-        self.strs.push(s.into());
-        self.map.insert(s.into(), id);
-        id
     }
 
     pub fn get(&self, s: &str) -> Option<Sym> {
-        self.map.get(s).copied()
+        let s = s.as_bytes();
+        self.table
+            .find(hash(s), |&id| text(&self.bytes, &self.ends, id) == s)
+            .map(|&id| Sym(id))
     }
 
     pub fn resolve(&self, id: Sym) -> &str {
-        &self.strs[id.0 as usize]
+        // SAFETY: only whole `&str`s are ever appended to `bytes`, and ids index their exact ranges.
+        unsafe { std::str::from_utf8_unchecked(text(&self.bytes, &self.ends, id.0)) }
     }
 
     /// The strings in id order.
     pub fn strings(&self) -> impl Iterator<Item = &str> {
-        self.strs.iter().map(|s| &**s)
+        (0..self.ends.len() as u32).map(|i| self.resolve(Sym(i)))
     }
 
     pub fn len(&self) -> usize {
-        self.strs.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.strs.is_empty()
+        self.ends.is_empty()
     }
 
     /// Renumbers the table in byte order of the strings; returns `old id → new id`.
     pub fn sort(&mut self) -> Vec<Sym> {
-        let mut order: Vec<u32> = (0..self.strs.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| self.strs[a as usize].cmp(&self.strs[b as usize]));
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| text(&self.bytes, &self.ends, a).cmp(text(&self.bytes, &self.ends, b)));
         let mut remap = vec![Sym(0); order.len()];
+        let mut sorted = Interner {
+            bytes: Vec::with_capacity(self.bytes.len()),
+            ends: Vec::with_capacity(self.ends.len()),
+            table: HashTable::with_capacity(self.ends.len()),
+        };
         for (new, &old) in order.iter().enumerate() {
             remap[old as usize] = Sym(new as u32);
+            sorted.bytes.extend_from_slice(text(&self.bytes, &self.ends, old));
+            sorted.ends.push(sorted.bytes.len() as u64);
         }
-        let mut strs: Vec<Box<str>> = Vec::with_capacity(self.strs.len());
-        for &old in &order {
-            strs.push(std::mem::take(&mut self.strs[old as usize]));
+        let (bytes, ends) = (&sorted.bytes, &sorted.ends);
+        for id in 0..ends.len() as u32 {
+            sorted
+                .table
+                .insert_unique(hash(text(bytes, ends, id)), id, |&i| hash(text(bytes, ends, i)));
         }
-        self.strs = strs;
-        for v in self.map.values_mut() {
-            *v = remap[v.0 as usize];
-        }
+        *self = sorted;
         remap
     }
 }

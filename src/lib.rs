@@ -14,6 +14,8 @@ pub mod params;
 pub mod program;
 pub mod registry;
 pub mod schema;
+pub mod spool;
+pub mod store;
 pub mod time;
 pub mod value;
 pub mod verdict;

@@ -754,6 +754,59 @@ fn quiet_run_writes_nothing_on_stderr() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Loading in many small chunks (each file cut every ~1 KB, parsed out of order on two cores) and sorting the output
+/// through runs spilled to disk (a 1 MB budget) give the bytes of one-chunk, in-memory runs; errors deep in a file
+/// keep their line numbers; the spilled runs are removed.
+#[test]
+fn chunked_loading_and_spilled_sorting_change_nothing() {
+    let dir = scratch("chunks");
+    zhunru::generate::douyin(&dir, 600, 5).unwrap();
+    let tmp = scratch("chunks-tmp");
+    let run = |envs: &[(&str, &str)]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+            .args(["run", DOUYIN, "--facts", dir.to_str().unwrap(), "--quiet"])
+            .env("ZHUNRU_SHARD_SHOPS", "20")
+            .env("TMPDIR", &tmp)
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let plain = run(&[]);
+    assert!(plain.len() > 4 << 20, "the output spans several 1 MB runs");
+    assert!(plain == run(&[("ZHUNRU_CHUNK_KB", "1")]), "chunked loading changed the output");
+    assert!(plain == run(&[("ZHUNRU_SORT_MB", "1")]), "spilled sorting changed the output");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "spilled runs left behind");
+    // a bad record near the end of a large file, and a non-UTF-8 byte after many good lines
+    let orders = dir.join("order.jsonl");
+    let mut text = std::fs::read_to_string(&orders).unwrap();
+    let lines = text.lines().count();
+    text.push_str("{\"order_id\": \"late\"}\n");
+    std::fs::write(&orders, &text).unwrap();
+    let mut bytes = std::fs::read(dir.join("product.jsonl")).unwrap();
+    let products = bytes.iter().filter(|&&b| b == b'\n').count();
+    bytes.extend_from_slice(b"{\"product_id\": \"\xff\"}\n");
+    std::fs::write(dir.join("product.jsonl"), bytes).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+        .args(["run", DOUYIN, "--facts", dir.to_str().unwrap()])
+        .env("ZHUNRU_CHUNK_KB", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains(&format!("order.jsonl:{}: field `product_id`: missing", lines + 1)),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("product.jsonl:{}: not UTF-8", products + 1)), "{stderr}");
+    let of_products = stderr.lines().filter(|l| l.starts_with("error: product.jsonl")).count();
+    assert_eq!(of_products, 1, "one error for a file that is not UTF-8: {stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 /// `zhunru run ... | head -1`: when the reader stops, zhunru stops quietly, exit 0, no "internal error".
 #[test]
 fn a_closed_output_pipe_is_not_an_error() {

@@ -1,0 +1,232 @@
+//! The records of one relation as fixed-width binary rows: a null mask, then each field in the width its type needs
+//! (an id or a date in 4 bytes, a time or a decimal in 8, a bool in 1). A `Val` is 24 bytes and a boxed row of them
+//! costs an allocation: at a million shops (60M records) that alone would be ~10 GB; these rows are ~30 bytes.
+
+use crate::intern::Sym;
+use crate::num::Dec;
+use crate::schema::{Relation, Ty};
+use crate::time::{Date, Month, Time};
+use crate::value::Val;
+
+/// The most fields a relation may declare (the width of [`Vals`]).
+pub const MAX_FIELDS: usize = 16;
+
+/// A decoded row: the field values in schema order (absent optional fields are `Val::Null`).
+#[derive(Clone, Copy)]
+pub struct Vals {
+    vals: [Val; MAX_FIELDS],
+    len: u8,
+}
+
+impl std::ops::Deref for Vals {
+    type Target = [Val];
+    fn deref(&self) -> &[Val] {
+        &self.vals[..self.len as usize]
+    }
+}
+
+impl std::fmt::Debug for Vals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Where and how one field is stored in a row.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    ty: Ty,
+    at: usize,
+}
+
+fn width(ty: Ty) -> usize {
+    match ty {
+        Ty::Bool => 1,
+        Ty::Str | Ty::Enum(_) | Ty::Date | Ty::Month => 4,
+        Ty::Int | Ty::Dec | Ty::Time => 8,
+    }
+}
+
+#[derive(Debug)]
+pub struct Table {
+    slots: Box<[Slot]>,
+    stride: usize,
+    bytes: Vec<u8>,
+    /// Source line of each row.
+    lines: Vec<u32>,
+}
+
+impl Table {
+    pub fn new(schema: &Relation) -> Table {
+        assert!(
+            schema.fields.len() <= MAX_FIELDS,
+            "relation `{}` has more than {MAX_FIELDS} fields",
+            schema.name
+        );
+        let mask = schema.fields.len().div_ceil(8);
+        let mut at = mask;
+        let slots = schema
+            .fields
+            .iter()
+            .map(|f| {
+                let slot = Slot { ty: f.ty, at };
+                at += width(f.ty);
+                slot
+            })
+            .collect();
+        Table {
+            slots,
+            stride: at,
+            bytes: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn line(&self, row: usize) -> u32 {
+        self.lines[row]
+    }
+
+    /// The stored bytes of a row: equal bytes, equal records.
+    pub fn raw(&self, row: usize) -> &[u8] {
+        &self.bytes[row * self.stride..(row + 1) * self.stride]
+    }
+
+    /// Appends a row; `vals` follow the schema (types checked by the loader).
+    pub fn push(&mut self, vals: &[Val], line: u32) {
+        let start = self.bytes.len();
+        self.bytes.resize(start + self.stride, 0);
+        let row = &mut self.bytes[start..];
+        for (i, (slot, v)) in self.slots.iter().zip(vals).enumerate() {
+            let at = slot.at;
+            match *v {
+                Val::Null => row[i / 8] |= 1 << (i % 8),
+                Val::Bool(b) => row[at] = b as u8,
+                Val::Str(s) => row[at..at + 4].copy_from_slice(&s.0.to_le_bytes()),
+                Val::Date(d) => row[at..at + 4].copy_from_slice(&d.0.to_le_bytes()),
+                Val::Month(m) => row[at..at + 4].copy_from_slice(&m.0.to_le_bytes()),
+                Val::Int(x) => row[at..at + 8].copy_from_slice(&x.to_le_bytes()),
+                Val::Dec(d) => row[at..at + 8].copy_from_slice(&d.0.to_le_bytes()),
+                Val::Time(t) => row[at..at + 8].copy_from_slice(&t.0.to_le_bytes()),
+                other => panic!("a record field cannot hold {other:?}"),
+            }
+        }
+        self.lines.push(line);
+    }
+
+    /// One field of a row.
+    pub fn get(&self, row: usize, field: usize) -> Val {
+        let raw = self.raw(row);
+        if raw[field / 8] & (1 << (field % 8)) != 0 {
+            return Val::Null;
+        }
+        let Slot { ty, at } = self.slots[field];
+        let u32_at = || u32::from_le_bytes(raw[at..at + 4].try_into().expect("4 bytes"));
+        let i64_at = || i64::from_le_bytes(raw[at..at + 8].try_into().expect("8 bytes"));
+        match ty {
+            Ty::Bool => Val::Bool(raw[at] != 0),
+            Ty::Str | Ty::Enum(_) => Val::Str(Sym(u32_at())),
+            Ty::Date => Val::Date(Date(u32_at() as i32)),
+            Ty::Month => Val::Month(Month(u32_at() as i32)),
+            Ty::Int => Val::Int(i64_at()),
+            Ty::Dec => Val::Dec(Dec(i64_at())),
+            Ty::Time => Val::Time(Time(i64_at())),
+        }
+    }
+
+    /// A whole row, decoded.
+    pub fn vals(&self, row: usize) -> Vals {
+        let mut out = Vals {
+            vals: [Val::Null; MAX_FIELDS],
+            len: self.slots.len() as u8,
+        };
+        for (i, v) in out.vals[..self.slots.len()].iter_mut().enumerate() {
+            *v = self.get(row, i);
+        }
+        out
+    }
+
+    /// Rewrites every id in the rows from `first` on through `map` (old id → new id).
+    pub fn remap(&mut self, first: usize, map: &[Sym]) {
+        let ids: Vec<(usize, usize)> = (self.slots.iter().enumerate())
+            .filter(|(_, s)| matches!(s.ty, Ty::Str | Ty::Enum(_)))
+            .map(|(i, s)| (i, s.at))
+            .collect();
+        if ids.is_empty() {
+            return;
+        }
+        for row in self.bytes[first * self.stride..].chunks_exact_mut(self.stride) {
+            for &(field, at) in &ids {
+                if row[field / 8] & (1 << (field % 8)) == 0 {
+                    let old = u32::from_le_bytes(row[at..at + 4].try_into().expect("4 bytes"));
+                    row[at..at + 4].copy_from_slice(&map[old as usize].0.to_le_bytes());
+                }
+            }
+        }
+    }
+
+    /// Appends the rows of `other` (same schema), their lines shifted by `line_offset`, their ids mapped through `map`.
+    pub fn append(&mut self, other: &Table, line_offset: u32, map: &[Sym]) {
+        let first = self.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.lines.extend(other.lines.iter().map(|l| l + line_offset));
+        self.remap(first, map);
+    }
+
+    /// Keeps the rows whose flag is set, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let stride = self.stride;
+        let mut to = 0;
+        for (from, &k) in keep.iter().enumerate() {
+            if k {
+                if to != from {
+                    self.bytes.copy_within(from * stride..(from + 1) * stride, to * stride);
+                    self.lines[to] = self.lines[from];
+                }
+                to += 1;
+            }
+        }
+        self.bytes.truncate(to * stride);
+        self.lines.truncate(to);
+        self.bytes.shrink_to_fit();
+        self.lines.shrink_to_fit();
+    }
+}
+
+/// The values of a key (a few fields of a row), hashable and ordered without an allocation.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyVals {
+    vals: [Val; KEY_FIELDS],
+    len: u8,
+}
+
+/// The most fields a key or a `disjoint` group may name.
+pub const KEY_FIELDS: usize = 4;
+
+impl FromIterator<Val> for KeyVals {
+    fn from_iter<I: IntoIterator<Item = Val>>(iter: I) -> KeyVals {
+        let mut k = KeyVals {
+            vals: [Val::Null; KEY_FIELDS],
+            len: 0,
+        };
+        for v in iter {
+            assert!((k.len as usize) < KEY_FIELDS, "a key names more than {KEY_FIELDS} fields");
+            k.vals[k.len as usize] = v;
+            k.len += 1;
+        }
+        k
+    }
+}
+
+impl std::ops::Deref for KeyVals {
+    type Target = [Val];
+    fn deref(&self) -> &[Val] {
+        &self.vals[..self.len as usize]
+    }
+}
