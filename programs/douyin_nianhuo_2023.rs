@@ -6,6 +6,7 @@ use crate::facts::Rec;
 use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{PTy, ParamSpec};
+use crate::partition::{Partition, Route, View};
 use crate::program::{clause, Check, ClauseId, Derivation, Detail, Input, Message, Outcome, Program, Reward, Role, Subj, Subjects};
 use crate::schema::{field, reference, relation, Range, Reference, Relation, Ty};
 use crate::time::{Date, Time};
@@ -1231,10 +1232,9 @@ fn group_details(
     }
 }
 
-/// The input relations, one tuple per record with its record reference, and the explained subjects.
-fn read_inputs(input: &Input) -> Inputs {
-    let facts = input.facts;
-    let sym = |s: &str| facts.sym(s);
+/// The input relations of a view of the facts (one shard), one tuple per record with its record reference, and the
+/// explained subjects.
+fn read_inputs(facts: View, wanted: &Wanted, roots: &[u32]) -> Inputs {
     // Input relations, one tuple per record, each carrying its record reference.
     let merchant_in: Vec<_> = facts
         .rows("merchant")
@@ -1305,14 +1305,53 @@ fn read_inputs(input: &Input) -> Inputs {
         .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].date(), r))
         .collect();
 
-    // The subject being explained, and the subjects its tree nests (an order's product, a product's shop): rules
-    // that only build evidence trees run for these alone.
+    // every shop of a link (self-links aside) with its linked-store component: the least shop id in it
+    let mut ends: Vec<Sym> = shop_link_in.iter().filter(|l| l.0 != l.1).flat_map(|l| [l.0, l.1]).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    let component_in = ends.into_iter().map(|s| (s, roots[s.0 as usize])).collect();
+
+    Inputs {
+        merchant_in,
+        experience_score_in,
+        shop_link_in,
+        component_in,
+        penalty_in,
+        suspension_in,
+        restriction_in,
+        category_in,
+        threshold_in,
+        product_in,
+        metric_in,
+        page_price_in,
+        registration_in,
+        recommended_in,
+        misconduct_in,
+        order_in,
+        signup_in,
+        withdrawal_in,
+        creator_in,
+        creator_deduction_in,
+        creator_violation_in,
+        wanted_shop_in: wanted.0.clone(),
+        wanted_product_in: wanted.1.clone(),
+        wanted_creator_in: wanted.2.clone(),
+    }
+}
+
+/// The explained subjects and the subjects their trees nest (an order's product, a product's shop): rules that only
+/// build evidence trees run for these alone.
+type Wanted = (Vec<(Sym,)>, Vec<(Sym,)>, Vec<(Sym,)>);
+
+fn wanted(input: &Input) -> Wanted {
+    let facts = input.facts;
+    let sym = |s: &str| facts.sym(s);
     let mut wanted_shop_in: Vec<(Sym,)> = vec![];
     let mut wanted_product_in: Vec<(Sym,)> = vec![];
     let mut wanted_creator_in: Vec<(Sym,)> = vec![];
     if !input.explain.is_empty() {
-        let product_of_order: HashMap<Sym, Sym> = order_in.iter().map(|o| (o.0, o.1)).collect();
-        let shop_of_product: HashMap<Sym, Sym> = product_in.iter().map(|p| (p.0, p.1)).collect();
+        let product_of_order: HashMap<Sym, Sym> = facts.rows("order").map(|(_, v)| (v[0].sym(), v[1].sym())).collect();
+        let shop_of_product: HashMap<Sym, Sym> = facts.rows("product").map(|(_, v)| (v[0].sym(), v[1].sym())).collect();
         for (kind, id) in input.explain.iter().filter_map(|s| sym(&s.id).map(|id| (s.kind.as_str(), id))) {
             let product = match kind {
                 ORDER => product_of_order.get(&id).copied(),
@@ -1334,33 +1373,7 @@ fn read_inputs(input: &Input) -> Inputs {
             v.dedup();
         }
     }
-
-    Inputs {
-        merchant_in,
-        experience_score_in,
-        shop_link_in,
-        component_in: Vec::new(),
-        penalty_in,
-        suspension_in,
-        restriction_in,
-        category_in,
-        threshold_in,
-        product_in,
-        metric_in,
-        page_price_in,
-        registration_in,
-        recommended_in,
-        misconduct_in,
-        order_in,
-        signup_in,
-        withdrawal_in,
-        creator_in,
-        creator_deduction_in,
-        creator_violation_in,
-        wanted_shop_in,
-        wanted_product_in,
-        wanted_creator_in,
-    }
+    (wanted_shop_in, wanted_product_in, wanted_creator_in)
 }
 
 /// The program's input relations as tuples (see `read_inputs`).
@@ -1393,93 +1406,9 @@ struct Inputs {
     wanted_creator_in: Vec<(Sym,)>,
 }
 
-/// Shops per shard: small shards keep ascent's tables small and cache-friendly (measured on 10k generated shops:
-/// rules 1.9 s with 1000-shop shards, 3.6 s with 5000, 8.4 s unsharded).
-const SHARD_SHOPS: usize = 1_000;
-
-impl Inputs {
-    /// Splits the facts into independent shards: every rule of this program relates a shop only to its linked-store
-    /// component, that component's products and orders, and the shared categories; creators relate to nothing else.
-    /// So each shard holds whole components (and a share of the creators), and the verdicts of the shards together
-    /// are the verdicts of the whole. Small fact sets stay one shard.
-    fn shard(self, syms: usize, per: usize) -> Vec<Inputs> {
-        let per = if per == 0 { SHARD_SHOPS } else { per };
-        let shops = self.merchant_in.len().max(self.product_in.len() / 10);
-        let k = shops.div_ceil(per).max(1);
-        if k == 1 {
-            return vec![self];
-        }
-        self.split(
-            syms,
-            k,
-            |root| (root as usize).wrapping_mul(2_654_435_761) % k,
-            |creator| creator as usize % k,
-        )
-    }
-
-    /// Part k of n for `run --shard K/N`: whole components by a hash of their least shop id (the same on every
-    /// run over the same facts), creators by a hash of theirs.
-    fn part(self, syms: usize, k: usize, n: usize) -> Inputs {
-        let mix = |x: u32| (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) as usize % n;
-        self.split(syms, n, mix, mix).swap_remove(k)
-    }
-
-    /// Labels the shops of every link with their linked-store component (the least shop id in it).
-    fn with_components(mut self, syms: usize) -> Inputs {
-        let mut parent = link_components(&self.shop_link_in, syms);
-        let mut ends: Vec<Sym> = self.shop_link_in.iter().filter(|l| l.0 != l.1).flat_map(|l| [l.0, l.1]).collect();
-        ends.sort_unstable();
-        ends.dedup();
-        self.component_in = ends.into_iter().map(|s| (s, find(&mut parent, s.0))).collect();
-        self
-    }
-
-    /// Splits into `k` groups of whole linked-store components (`of_root` of the component's least shop id) and of
-    /// creators (`of_creator`).
-    fn split(self, syms: usize, k: usize, of_root: impl Fn(u32) -> usize, of_creator: impl Fn(u32) -> usize) -> Vec<Inputs> {
-        let mut parent = link_components(&self.shop_link_in, syms);
-        let mut of_shop = |s: Sym| of_root(find(&mut parent, s.0));
-        let shop_of_product: HashMap<Sym, Sym> = self.product_in.iter().map(|p| (p.0, p.1)).collect();
-        let mut shards: Vec<Inputs> = (0..k).map(|_| Inputs::default()).collect();
-        macro_rules! route {
-            ($field:ident, $key:expr) => {
-                for t in self.$field {
-                    let i = $key(&t);
-                    shards[i].$field.push(t);
-                }
-            };
-        }
-        route!(merchant_in, |t: &(Sym, Sym, bool, Rec)| of_shop(t.0));
-        route!(experience_score_in, |t: &(Sym, Dec, Date, Rec)| of_shop(t.0));
-        route!(shop_link_in, |t: &(Sym, Sym, Sym, Rec)| of_shop(t.0));
-        route!(component_in, |t: &(Sym, u32)| of_shop(t.0));
-        route!(penalty_in, |t: &(Sym, Sym, Date, Rec)| of_shop(t.0));
-        route!(suspension_in, |t: &(Sym, Time, Option<Time>, Rec)| of_shop(t.0));
-        route!(restriction_in, |t: &(Sym, Time, Option<Time>, Rec)| of_shop(t.0));
-        route!(signup_in, |t: &(Sym, Time, Rec)| of_shop(t.0));
-        route!(product_in, |t: &(Sym, Sym, Sym, Sym, Rec)| of_shop(t.1));
-        let mut of_product = |p: Sym| of_shop(shop_of_product[&p]);
-        route!(metric_in, |t: &(Sym, Date, Dec, Dec, Dec, Rec)| of_product(t.0));
-        route!(page_price_in, |t: &(Sym, Dec, Time, Option<Time>, Rec)| of_product(t.0));
-        route!(registration_in, |t: &(Sym, Dec, Time, Rec)| of_product(t.0));
-        route!(recommended_in, |t: &(Sym, Dec, Rec)| of_product(t.0));
-        route!(misconduct_in, |t: &(Sym, Time, Rec)| of_product(t.0));
-        route!(withdrawal_in, |t: &(Sym, Time, Rec)| of_product(t.0));
-        route!(order_in, |t: &(Sym, Sym, Time, Dec, Rec)| of_product(t.1));
-        route!(creator_in, |t: &(Sym, Dec, Rec)| of_creator(t.0 .0));
-        route!(creator_deduction_in, |t: &(Sym, Sym, Dec, Date, Rec)| of_creator(t.0 .0));
-        route!(creator_violation_in, |t: &(Sym, Sym, Date, Rec)| of_creator(t.0 .0));
-        for s in &mut shards {
-            // shared lookup data and the (few) explained subjects go to every shard
-            s.category_in = self.category_in.clone();
-            s.threshold_in = self.threshold_in.clone();
-            s.wanted_shop_in = self.wanted_shop_in.clone();
-            s.wanted_product_in = self.wanted_product_in.clone();
-            s.wanted_creator_in = self.wanted_creator_in.clone();
-        }
-        shards
-    }
-}
+/// Shops per shard: small shards keep ascent's tables small and cache-friendly (measured on 100k generated shops,
+/// CPU seconds in the rules: 15.3 with 100-shop shards, 20.6 with 200, 27.5 with 1000, 42.4 with 5000).
+const SHARD_SHOPS: usize = 100;
 
 /// Union-find over the links (self-links ignored): `parent` such that `find` gives each shop its component's
 /// least id.
@@ -1500,12 +1429,75 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
     x
 }
 
+/// Splits the facts into independent shards and evaluates them on every core. Every rule of this program relates a
+/// shop only to its linked-store component, that component's products and orders, and the shared categories;
+/// creators relate to nothing else. So each shard holds whole components (and a share of the creators), and the
+/// verdicts of the shards together are the verdicts of the whole. `run --shard K/N` keeps part k of n: whole
+/// components by a hash of their least shop id (the same on every run over the same facts), creators by a hash of
+/// theirs. Small fact sets stay one shard.
 fn evaluate(input: &Input) -> Derivation {
-    let syms = input.facts.syms.len();
-    let mut inputs = read_inputs(input);
-    if let Some((k, n)) = input.part {
-        inputs = inputs.part(syms, k, n);
+    let t = std::time::Instant::now();
+    let facts = input.facts;
+    let syms = facts.syms.len();
+    let wanted = wanted(input);
+    let links: Vec<(Sym, Sym, Sym, Rec)> = facts
+        .rows("shop_link")
+        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), r))
+        .collect();
+    // every id's component root (the least shop id of its component; itself when unlinked)
+    let mut roots = link_components(&links, syms);
+    for x in 0..syms as u32 {
+        roots[x as usize] = find(&mut roots, x);
     }
-    let shards = inputs.with_components(syms).shard(syms, input.shard_size);
-    crate::program::evaluate_shards(input, shards, evaluate_shard)
+    drop(links);
+    let per = if input.shard_size == 0 { SHARD_SHOPS } else { input.shard_size };
+    let shops = facts.rows_len("merchant").max(facts.rows_len("product") / 10);
+    let k = shops.div_ceil(per).max(1);
+    let mix = |x: u32| (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) as usize;
+    let in_part = |x: u32| input.part.is_none_or(|(part, n)| mix(x) % n == part);
+    let of_root = |root: u32| match in_part(root) {
+        true => Route::Part((root as usize).wrapping_mul(2_654_435_761) % k),
+        false => Route::Nowhere,
+    };
+    let of_shop = |s: Val| of_root(roots[s.sym().0 as usize]);
+    let of_creator = |c: Val| match in_part(c.sym().0) {
+        true => Route::Part(c.sym().0 as usize % k),
+        false => Route::Nowhere,
+    };
+    // each product's shop (products are checked to name a known shop, orders a known product)
+    let mut shop_of_product = vec![u32::MAX; syms];
+    for (_, v) in facts.rows("product") {
+        shop_of_product[v[0].sym().0 as usize] = v[1].sym().0;
+    }
+    let of_product = |p: Val| of_root(roots[shop_of_product[p.sym().0 as usize] as usize]);
+    let partition = Partition::new(facts, k, |rel, v| match rel {
+        "merchant" | "experience_score" | "shop_link" | "suspension" | "marketing_restriction" | "discount_signup" => of_shop(v[0]),
+        "penalty" | "product" => of_shop(v[1]),
+        "order" => of_product(v[1]),
+        "product_metric" | "page_price" | "registration" | "recommended_price" | "price_misconduct" | "discount_withdrawal" => {
+            of_product(v[0])
+        }
+        "creator" | "creator_deduction" | "creator_violation" => of_creator(v[0]),
+        "category" | "category_threshold" => Route::Every,
+        other => unreachable!("relation `{other}` has no route"),
+    });
+    drop(shop_of_product);
+    crate::engine::timing("rules: shards routed", t);
+    let shards: Vec<Shard> = (0..k)
+        .map(|i| Shard {
+            view: partition.view(facts, i),
+            wanted: &wanted,
+            roots: &roots,
+        })
+        .collect();
+    crate::program::evaluate_shards(input, shards, |input, shard| {
+        evaluate_shard(input, read_inputs(shard.view, shard.wanted, shard.roots))
+    })
+}
+
+/// One shard to evaluate: its view of the facts and what every shard shares.
+struct Shard<'a> {
+    view: View<'a>,
+    wanted: &'a Wanted,
+    roots: &'a [u32],
 }

@@ -176,6 +176,11 @@ impl FactSet {
         (0..table.len()).map(move |r| (Rec(i as u32, r as u32), table.vals(r)))
     }
 
+    /// The number of records of a relation.
+    pub fn rows_len(&self, name: &str) -> usize {
+        self.rels[self.rel_index(name)].rows.len()
+    }
+
     /// `relation.jsonl` and line of a record.
     pub fn origin(&self, rec: Rec) -> (&str, u32) {
         let rel = &self.rels[rec.0 as usize];

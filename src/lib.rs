@@ -11,6 +11,7 @@ pub mod intern;
 pub mod num;
 pub mod output;
 pub mod params;
+pub mod partition;
 pub mod program;
 pub mod registry;
 pub mod schema;
