@@ -98,6 +98,16 @@ impl Table {
         &self.bytes[row * self.stride..(row + 1) * self.stride]
     }
 
+    /// The stored bytes of some fields of a row and their null bits, fed to `f` field by field: two rows agree on
+    /// those fields exactly when they feed the same bytes.
+    pub fn key_bytes<'a>(&'a self, row: usize, fields: &'a [usize]) -> impl Iterator<Item = (bool, &'a [u8])> + 'a {
+        let raw = self.raw(row);
+        fields.iter().map(move |&f| {
+            let Slot { ty, at } = self.slots[f];
+            (raw[f / 8] & (1 << (f % 8)) != 0, &raw[at..at + width(ty)])
+        })
+    }
+
     /// Appends a row; `vals` follow the schema (types checked by the loader).
     pub fn push(&mut self, vals: &[Val], line: u32) {
         let start = self.bytes.len();
