@@ -166,4 +166,24 @@ mod tests {
         assert_eq!(i.resolve(a), "S10");
         assert_eq!(i.get("S2"), Some(b));
     }
+
+    #[test]
+    fn every_string_once_through_growth_and_renumbering() {
+        let mut i = Interner::with_capacity(4, 8);
+        let words: Vec<String> = (0..20_000).map(|n| format!("P{:05}-{}", (n * 7919) % 20_000, n % 3)).collect();
+        let ids: Vec<Sym> = words.iter().map(|w| i.intern(w)).collect();
+        let distinct: std::collections::BTreeSet<&String> = words.iter().collect();
+        assert_eq!(i.len(), distinct.len());
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(i.resolve(*id), w);
+            assert_eq!(i.intern(w), *id);
+        }
+        assert_eq!(i.get(""), None);
+        let remap = i.sort();
+        let sorted: Vec<&str> = i.strings().collect();
+        assert!(sorted.windows(2).all(|p| p[0] < p[1]));
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(i.get(w), Some(remap[id.0 as usize]));
+        }
+    }
 }

@@ -240,3 +240,77 @@ impl std::ops::Deref for KeyVals {
         &self.vals[..self.len as usize]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{field, relation, Field};
+
+    const FIELDS: &[Field] = &[
+        field("id", Ty::Str),
+        field("ok", Ty::Bool),
+        field("day", Ty::Date),
+        field("at", Ty::Time).optional(),
+        field("n", Ty::Int),
+        field("x", Ty::Dec).optional(),
+        field("m", Ty::Month),
+        field("k", Ty::Enum(&["a", "b"])),
+        field("y", Ty::Dec),
+    ];
+    const REL: Relation = relation("r", FIELDS);
+
+    fn row(id: u32, at: Option<i64>, x: Option<i64>) -> Vec<Val> {
+        vec![
+            Val::Str(Sym(id)),
+            Val::Bool(id % 2 == 0),
+            Val::Date(Date(-3 - id as i32)),
+            at.map_or(Val::Null, |t| Val::Time(Time(t))),
+            Val::Int(i64::MIN + id as i64),
+            x.map_or(Val::Null, |d| Val::Dec(Dec(d))),
+            Val::Month(Month(24_000 + id as i32)),
+            Val::Str(Sym(7)),
+            Val::Dec(Dec(-1)),
+        ]
+    }
+
+    #[test]
+    fn rows_decode_to_what_was_stored_nulls_included() {
+        let mut t = Table::new(&REL);
+        let rows = [
+            row(0, None, Some(5)),
+            row(1, Some(-9), None),
+            row(2, Some(i64::MAX), Some(i64::MIN)),
+        ];
+        for (i, r) in rows.iter().enumerate() {
+            t.push(r, 10 + i as u32);
+        }
+        for (i, r) in rows.iter().enumerate() {
+            assert_eq!(&t.vals(i)[..], &r[..]);
+            assert_eq!(t.line(i), 10 + i as u32);
+        }
+        // a null and a zero differ in their stored bytes, equal records do not
+        let mut u = Table::new(&REL);
+        u.push(&row(0, Some(0), Some(5)), 1);
+        u.push(&row(0, None, Some(5)), 2);
+        assert_ne!(u.raw(0), u.raw(1));
+        assert_eq!(u.raw(1), t.raw(0));
+    }
+
+    #[test]
+    fn append_remaps_ids_and_shifts_lines_retain_keeps_order() {
+        let mut local = Table::new(&REL);
+        local.push(&row(0, None, None), 1);
+        local.push(&row(1, None, None), 2);
+        let map: Vec<Sym> = (0..8).map(|i| Sym(100 + i)).collect();
+        let mut all = Table::new(&REL);
+        all.push(&row(3, None, None), 1);
+        all.append(&local, 40, &map);
+        assert_eq!(all.vals(1)[0], Val::Str(Sym(100)));
+        assert_eq!(all.vals(2)[7], Val::Str(Sym(107)), "enum values are ids too");
+        assert_eq!(all.vals(0)[0], Val::Str(Sym(3)), "rows before `first` keep their ids");
+        assert_eq!((all.line(1), all.line(2)), (41, 42));
+        all.retain(&[true, false, true]);
+        assert_eq!(all.len(), 2);
+        assert_eq!((all.vals(1)[0], all.line(1)), (Val::Str(Sym(101)), 42));
+    }
+}
