@@ -262,7 +262,7 @@ mod tests {
     fn row(id: u32, at: Option<i64>, x: Option<i64>) -> Vec<Val> {
         vec![
             Val::Str(Sym(id)),
-            Val::Bool(id % 2 == 0),
+            Val::Bool(id.is_multiple_of(2)),
             Val::Date(Date(-3 - id as i32)),
             at.map_or(Val::Null, |t| Val::Time(Time(t))),
             Val::Int(i64::MIN + id as i64),
