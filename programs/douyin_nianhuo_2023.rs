@@ -1382,7 +1382,7 @@ struct Inputs {
     merchant_in: Vec<(Sym, Sym, bool, Rec)>,
     experience_score_in: Vec<(Sym, Dec, Date, Rec)>,
     shop_link_in: Vec<(Sym, Sym, Sym, Rec)>,
-    /// Every shop of a link with the least id of its linked-store component (filled by `with_components`).
+    /// Every shop of a link with the least id of its linked-store component (from the union-find in `evaluate`).
     component_in: Vec<(Sym, u32)>,
     penalty_in: Vec<(Sym, Sym, Date, Rec)>,
     suspension_in: Vec<(Sym, Time, Option<Time>, Rec)>,

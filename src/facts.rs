@@ -852,43 +852,29 @@ fn check_relations(rels: &mut [RelData], syms: &Interner) -> Vec<InputError> {
     })
 }
 
-fn fx(bytes: impl std::hash::Hash) -> u64 {
-    use std::hash::BuildHasher;
-    std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(bytes)
-}
-
 /// One table of row numbers, hashed by key (by the whole row when the relation has no key): a row whose key is taken
 /// is a duplicate when the rows are equal (dropped) and a conflict otherwise.
 fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
     let rows = &rel.rows;
-    let idx: Vec<usize> = rel
-        .schema
-        .key
-        .iter()
-        .map(|k| rel.schema.field_index(k).expect("key field in schema"))
-        .collect();
+    let idx: Vec<usize> = match rel.schema.key {
+        [] => (0..rel.schema.fields.len()).collect(),
+        key => key
+            .iter()
+            .map(|k| rel.schema.field_index(k).expect("key field in schema"))
+            .collect(),
+    };
     // keys hashed and compared as stored bytes, without decoding a value
     let key_hash = |r: usize| -> u64 {
-        if idx.is_empty() {
-            fx(rows.raw(r))
-        } else {
-            use std::hash::{BuildHasher, Hasher};
-            let mut h = std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().build_hasher();
-            for (null, bytes) in rows.key_bytes(r, &idx) {
-                h.write_u8(null as u8);
-                h.write(bytes);
-            }
-            h.finish()
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for (null, bytes) in rows.key_bytes(r, &idx) {
+            h.write_u8(null as u8);
+            h.write(bytes);
         }
+        h.finish()
     };
-    let same_key = |a: usize, b: usize| {
-        if idx.is_empty() {
-            rows.raw(a) == rows.raw(b)
-        } else {
-            rows.key_bytes(a, &idx).eq(rows.key_bytes(b, &idx))
-        }
-    };
+    let same_key = |a: usize, b: usize| rows.key_bytes(a, &idx).eq(rows.key_bytes(b, &idx));
     let mut table: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(rows.len());
     let mut keep = vec![true; rows.len()];
     for (r, keep) in keep.iter_mut().enumerate() {
