@@ -154,6 +154,12 @@ impl Counts {
     pub fn total(&self) -> usize {
         self.admitted + self.rejected + self.undetermined
     }
+
+    pub fn add(&mut self, other: &Counts) {
+        self.admitted += other.admitted;
+        self.rejected += other.rejected;
+        self.undetermined += other.undetermined;
+    }
 }
 
 impl Loaded {

@@ -111,20 +111,14 @@ impl FactSet {
                 Some([one]) => {
                     data.file = Some(one.clone());
                     let path = dir.join(one);
-                    match std::fs::metadata(&path) {
-                        Ok(m) if m.is_file() => sources.push(Source {
+                    match regular_file(&path, one) {
+                        Ok(size) => sources.push(Source {
                             rel: i,
                             name: one.clone(),
                             path,
-                            size: m.len(),
+                            size,
                         }),
-                        Ok(_) => errs.push(InputError::new(
-                            one,
-                            None,
-                            None,
-                            "not a regular file (expected a file of JSON records)",
-                        )),
-                        Err(e) => errs.push(InputError::new(one, None, None, format!("cannot read: {e}"))),
+                        Err(e) => errs.push(e),
                     }
                 }
                 Some(many) => errs.push(InputError::new(
@@ -261,23 +255,33 @@ impl FactSet {
     }
 }
 
-fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
-    let meta = std::fs::metadata(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(InputError::new(
+/// The size of a regular file, or why it cannot be read as one.
+fn regular_file(path: &Path, name: &str) -> Result<u64, InputError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(m.len()),
+        Ok(_) => Err(InputError::new(
             name,
             None,
             None,
             "not a regular file (expected a file of JSON records)",
-        ));
+        )),
+        Err(e) => Err(InputError::new(name, None, None, format!("cannot read: {e}"))),
     }
+}
+
+/// The line (1-based) where text stops being UTF-8.
+fn not_utf8_line(e: &std::string::FromUtf8Error) -> u32 {
+    let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    ok.iter().filter(|&&b| b == b'\n').count() as u32 + 1
+}
+
+const NOT_UTF8: &str = "not UTF-8 text (expected UTF-8 JSON)";
+
+fn read_text(path: &Path, name: &str) -> Result<String, InputError> {
+    regular_file(path, name)?;
     let bytes = std::fs::read(path).map_err(|e| InputError::new(name, None, None, format!("cannot read: {e}")))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").map(<[u8]>::to_vec).unwrap_or(bytes);
-    String::from_utf8(bytes).map_err(|e| {
-        let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = ok.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        InputError::new(name, Some(line), None, "not UTF-8 text (expected UTF-8 JSON)")
-    })
+    String::from_utf8(bytes).map_err(|e| InputError::new(name, Some(not_utf8_line(&e)), None, NOT_UTF8))
 }
 
 /// A relation file to read.
@@ -331,13 +335,13 @@ fn cores() -> usize {
 fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [RelData]) -> (Interner, Vec<InputError>) {
     use std::sync::mpsc::{channel, sync_channel};
     let threads = cores();
-    LOAD_PROGRESS.1.store(sources.iter().map(|s| s.size).sum(), Ordering::Relaxed);
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    LOAD_PROGRESS.1.store(total, Ordering::Relaxed);
     LOAD_PROGRESS.0.store(0, Ordering::Relaxed);
     let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
     let chunk_rx = std::sync::Mutex::new(chunk_rx);
     let (done_tx, done_rx) = channel::<(usize, usize, Parsed)>();
     // measured on generated fact sets: ~170 bytes of records per distinct id
-    let total: u64 = sources.iter().map(|s| s.size).sum();
     let mut syms = Interner::with_capacity((total / 170) as usize, (total / 16) as usize);
     let mut file_errs: Vec<Vec<InputError>> = vec![Vec::new(); sources.len()];
     std::thread::scope(|scope| {
@@ -390,12 +394,7 @@ fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [
                     // the whole file is rejected with this one error
                     Parsed::NotUtf8(line) => {
                         failed[src] = true;
-                        file_errs[src] = vec![InputError::new(
-                            name,
-                            Some(base + line),
-                            None,
-                            "not UTF-8 text (expected UTF-8 JSON)",
-                        )];
+                        file_errs[src] = vec![InputError::new(name, Some(base + line), None, NOT_UTF8)];
                     }
                     Parsed::Unreadable(msg) => {
                         failed[src] = true;
@@ -500,10 +499,7 @@ fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
 fn parse_bytes(bytes: Vec<u8>, src: &Source, schema: &Relation) -> Parsed {
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => {
-            let ok = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            return Parsed::NotUtf8(ok.iter().filter(|&&b| b == b'\n').count() as u32 + 1);
-        }
+        Err(e) => return Parsed::NotUtf8(not_utf8_line(&e)),
     };
     // about one new id per 48 bytes of records (an order line holds two ids in ~100 bytes)
     let ids = text.len() / 48;

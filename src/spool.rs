@@ -96,9 +96,7 @@ impl Spool {
 
     pub fn add(&self, part: Rendered) {
         let mut st = self.state.lock().expect("spool");
-        st.counts.admitted += part.counts.admitted;
-        st.counts.rejected += part.counts.rejected;
-        st.counts.undetermined += part.counts.undetermined;
+        st.counts.add(&part.counts);
         st.held_bytes += part.bytes();
         st.held.push(part);
         if st.held_bytes < self.budget || st.error.is_some() {
