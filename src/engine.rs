@@ -193,10 +193,7 @@ impl Loaded {
                     }
                 }
                 let v = &eval.verdicts[s as usize];
-                out.push(&subject.kind, &subject.id, |buf| {
-                    crate::output::write_record(buf, &eval, v);
-                    buf.push(b'\n');
-                });
+                out.push(&subject.kind, &subject.id, |buf| crate::output::pack(buf, v));
                 match v.status {
                     crate::verdict::Status::Admitted => out.counts.admitted += 1,
                     crate::verdict::Status::Rejected => out.counts.rejected += 1,
@@ -225,7 +222,12 @@ impl Loaded {
             return Err(Failure::Internal(e));
         }
         let t = std::time::Instant::now();
-        let sorted = spool.finish().map_err(Failure::Internal)?;
+        let sorted = spool
+            .finish(Box::new(move |kind, id, packed, line| {
+                crate::output::write_packed(line, program, kind, id, packed);
+                line.push(b'\n');
+            }))
+            .map_err(Failure::Internal)?;
         timing("sort", t);
         if std::env::var_os("ZHUNRU_TIMINGS").is_some() && sorted.runs() > 0 {
             eprintln!("timing: {} sorted runs spilled to disk", sorted.runs());

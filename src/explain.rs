@@ -103,7 +103,7 @@ impl Explainer<'_> {
                     }
                 }
                 Role::Flag => {
-                    if v.flags.contains(&full) {
+                    if v.flags.contains(&id) {
                         out.push(Node {
                             clause: Some(full.clone()),
                             role: "flag",

@@ -325,7 +325,8 @@ fn chunk_bytes() -> usize {
         .map_or(4 << 20, |kb| kb.max(1) << 10)
 }
 
-fn cores() -> usize {
+/// Threads worth running: the cores this process may use.
+pub fn cores() -> usize {
     std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).max(1)
 }
 

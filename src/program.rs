@@ -370,7 +370,7 @@ pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T
     };
     let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
     let queue = std::sync::Mutex::new(shards.into_iter().enumerate().rev().collect::<Vec<_>>());
-    let threads = std::thread::available_parallelism().map(|t| t.get()).unwrap_or(1).min(n);
+    let threads = crate::facts::cores().min(n);
     if threads <= 1 {
         while let Some((i, shard)) = queue.lock().expect("queue").pop() {
             finished(i, run(input, shard), &results);

@@ -1,6 +1,7 @@
-//! The rendered lines of a batch run, put in (kind, id) order by an external sort: shards finish in any order and the
-//! lines of a million shops (~9 GB) do not fit in memory, so past a budget the lines held are sorted and written to a
-//! run file, and the runs are merged when the output is written.
+//! The records of a batch run, put in (kind, id) order by an external sort and rendered to lines as they are
+//! written. Shards finish in any order; a record is held packed (a few bytes beside its key, not its ~250-byte line:
+//! the lines of a million shops are ~9 GB), and past a budget the records held are sorted and written to a run file.
+//! Writing merges the runs and the records held, and renders the lines in order on every core.
 
 use crate::engine::Counts;
 use std::collections::BinaryHeap;
@@ -8,18 +9,21 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// Rendered records: each is a sort key (kind, NUL, id: byte order of the key is the (kind, id) order of the
-/// contract) followed by its line, in one buffer.
+/// Records of a shard: each is a sort key (kind, NUL, id: byte order of the key is the (kind, id) order of the
+/// contract) followed by the record's bytes, in one buffer.
 #[derive(Default)]
 pub struct Rendered {
     buf: Vec<u8>,
-    /// (start in `buf`, key length, line length)
-    recs: Vec<(usize, u32, u32)>,
+    /// (start in `buf`, key length, record length)
+    recs: Vec<(u32, u32, u32)>,
     pub counts: Counts,
 }
 
+/// Renders a record to its output line: (kind, id, the record's bytes, the output).
+pub type Render = Box<dyn Fn(&str, &str, &[u8], &mut Vec<u8>) + Send + Sync>;
+
 impl Rendered {
-    /// Adds a record: `line` writes the line (with its newline) after the key.
+    /// Adds a record: `line` writes its bytes after the key.
     pub fn push(&mut self, kind: &str, id: &str, line: impl FnOnce(&mut Vec<u8>)) {
         let start = self.buf.len();
         self.buf.extend_from_slice(kind.as_bytes());
@@ -28,21 +32,22 @@ impl Rendered {
         let key = self.buf.len() - start;
         line(&mut self.buf);
         let len = self.buf.len() - start - key;
+        let start = u32::try_from(start).expect("a shard's records under 4 GB");
         self.recs.push((start, key as u32, len as u32));
     }
 
     fn key(&self, i: usize) -> &[u8] {
         let (s, k, _) = self.recs[i];
-        &self.buf[s..s + k as usize]
+        &self.buf[s as usize..s as usize + k as usize]
     }
 
     fn line(&self, i: usize) -> &[u8] {
-        let (s, k, l) = self.recs[i];
-        &self.buf[s + k as usize..s + k as usize + l as usize]
+        let (s, k, l) = (self.recs[i].0 as usize, self.recs[i].1 as usize, self.recs[i].2 as usize);
+        &self.buf[s + k..s + k + l]
     }
 
     fn bytes(&self) -> usize {
-        self.buf.len() + self.recs.len() * std::mem::size_of::<(usize, u32, u32)>()
+        self.buf.len() + self.recs.len() * std::mem::size_of::<(u32, u32, u32)>()
     }
 }
 
@@ -81,13 +86,13 @@ impl Drop for TempDir {
 }
 
 impl Spool {
-    /// `ZHUNRU_SORT_MB` sets the budget of lines held before a run is written (default 128 MB: at 100k shops,
-    /// 7 runs and 0.8 GB peak; 512 MB gave 1.4 GB peak and no gain in time).
+    /// `ZHUNRU_SORT_MB` sets the budget of records held before a run is written (default 256 MB: the ~3.7M
+    /// records of 100k shops are ~150 MB and stay in memory; a million shops write ~6 runs).
     pub fn new() -> Spool {
         let mb = std::env::var("ZHUNRU_SORT_MB")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(128usize);
+            .unwrap_or(256usize);
         Spool {
             state: Mutex::default(),
             budget: mb.max(1) << 20,
@@ -118,8 +123,8 @@ impl Spool {
         }
     }
 
-    /// Everything added, ready to write in order.
-    pub fn finish(self) -> Result<Sorted, String> {
+    /// Everything added, ready to write in order, each record rendered by `render`.
+    pub fn finish(self, render: Render) -> Result<Sorted, String> {
         let st = self.state.into_inner().expect("spool");
         if let Some(e) = st.error {
             return Err(e);
@@ -131,6 +136,7 @@ impl Spool {
             runs: st.runs,
             _dir: st.dir,
             counts: st.counts,
+            render,
         })
     }
 }
@@ -158,19 +164,43 @@ impl State {
     }
 }
 
-/// A run file: records in key order, each as key length and line length (u32, little-endian), key, line.
+/// A run file, and a batch of the writer: records in key order, each as key length and record length (u32,
+/// little-endian), key, record.
 fn write_run(parts: &[Rendered], path: &PathBuf) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    let mut buf = Vec::new();
     for (p, i) in sorted(parts) {
         let (part, i) = (&parts[p as usize], i as usize);
-        let (key, line) = (part.key(i), part.line(i));
-        w.write_all(&(key.len() as u32).to_le_bytes())?;
-        w.write_all(&(line.len() as u32).to_le_bytes())?;
-        w.write_all(key)?;
-        w.write_all(line)?;
+        framed(&mut buf, part.key(i), part.line(i));
+        w.write_all(&buf)?;
+        buf.clear();
     }
     w.flush()
 }
+
+fn framed(buf: &mut Vec<u8>, key: &[u8], rec: &[u8]) {
+    buf.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    buf.extend_from_slice(&(rec.len() as u32).to_le_bytes());
+    buf.extend_from_slice(key);
+    buf.extend_from_slice(rec);
+}
+
+/// The (key, record) pairs of a batch written by `framed`.
+fn unframed(mut batch: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    std::iter::from_fn(move || {
+        if batch.is_empty() {
+            return None;
+        }
+        let k = u32::from_le_bytes(batch[..4].try_into().expect("4 bytes")) as usize;
+        let l = u32::from_le_bytes(batch[4..8].try_into().expect("4 bytes")) as usize;
+        let (key, rec) = (&batch[8..8 + k], &batch[8 + k..8 + k + l]);
+        batch = &batch[8 + k + l..];
+        Some((key, rec))
+    })
+}
+
+/// Bytes of records handed to a rendering thread at a time.
+const BATCH: usize = 1 << 18;
 
 /// The rendered records of a batch run, in output order: the lines held in memory and the runs on disk.
 pub struct Sorted {
@@ -179,6 +209,7 @@ pub struct Sorted {
     runs: Vec<PathBuf>,
     _dir: Option<TempDir>,
     pub counts: Counts,
+    render: Render,
 }
 
 /// One ordered source of the merge: the next record of a run file, or of the lines held.
@@ -193,21 +224,96 @@ impl Sorted {
         self.runs.len()
     }
 
-    /// Writes the JSON lines, in (kind, id) order.
+    /// Writes the lines, in (kind, id) order. One thread merges the runs and the records held into batches, every
+    /// core renders batches, and this thread writes them back in order.
     pub fn write(&self, w: &mut dyn Write) -> std::io::Result<()> {
-        let mut out = BufWriter::with_capacity(1 << 20, w);
+        use std::sync::mpsc::sync_channel;
+        let workers = crate::facts::cores();
+        std::thread::scope(|scope| {
+            let (batch_tx, batch_rx) = sync_channel::<(usize, Vec<u8>)>(2 * workers);
+            let (line_tx, line_rx) = sync_channel::<(usize, Vec<u8>)>(2 * workers);
+            let producer = scope.spawn(move || self.batches(|seq, batch| batch_tx.send((seq, batch)).is_ok()));
+            // each renderer holds the receiver, so that when the writer stops early they all stop, and the merge
+            // with them
+            let batch_rx = std::sync::Arc::new(Mutex::new(batch_rx));
+            for _ in 0..workers {
+                let (batch_rx, line_tx) = (batch_rx.clone(), line_tx.clone());
+                scope.spawn(move || loop {
+                    let Ok((seq, batch)) = batch_rx.lock().expect("batches").recv() else {
+                        break;
+                    };
+                    let mut lines = Vec::with_capacity(batch.len() * 8);
+                    for (key, rec) in unframed(&batch) {
+                        let at = key.iter().position(|&b| b == 0).expect("a key is kind, NUL, id");
+                        // SAFETY: keys are made of a kind and an id, both `&str`, around a NUL
+                        let (kind, id) = unsafe {
+                            (
+                                std::str::from_utf8_unchecked(&key[..at]),
+                                std::str::from_utf8_unchecked(&key[at + 1..]),
+                            )
+                        };
+                        (self.render)(kind, id, rec, &mut lines);
+                    }
+                    if line_tx.send((seq, lines)).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop((batch_rx, line_tx));
+            let mut out = BufWriter::with_capacity(1 << 20, w);
+            let (mut pending, mut next) = (std::collections::BTreeMap::new(), 0);
+            let mut written = Ok(());
+            for (seq, lines) in line_rx.iter() {
+                pending.insert(seq, lines);
+                while let Some(lines) = pending.remove(&next) {
+                    written = out.write_all(&lines);
+                    next += 1;
+                    if written.is_err() {
+                        break;
+                    }
+                }
+                if written.is_err() {
+                    break;
+                }
+            }
+            drop(line_rx);
+            let merged = producer.join().expect("the merging thread");
+            written.and(merged).and_then(|()| out.flush())
+        })
+    }
+
+    /// Hands the records, in key order, to `emit` in batches of about `BATCH` bytes, numbered from 0; stops when
+    /// `emit` says no.
+    fn batches(&self, mut emit: impl FnMut(usize, Vec<u8>) -> bool) -> std::io::Result<()> {
+        let (mut batch, mut seq) = (Vec::with_capacity(BATCH + 4096), 0);
+        // adds a record (none: the end); false when `emit` wants no more
+        let mut put = |record: Option<(&[u8], &[u8])>| {
+            if let Some((key, rec)) = record {
+                framed(&mut batch, key, rec);
+            }
+            if batch.len() >= BATCH || (record.is_none() && !batch.is_empty()) {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH + 4096));
+                seq += 1;
+                return emit(seq - 1, full);
+            }
+            true
+        };
         if self.runs.is_empty() {
             for &(p, i) in &self.order {
-                out.write_all(self.held[p as usize].line(i as usize))?;
+                let part = &self.held[p as usize];
+                if !put(Some((part.key(i as usize), part.line(i as usize)))) {
+                    return Ok(());
+                }
             }
-            return out.flush();
+            put(None);
+            return Ok(());
         }
         let mut sources: Vec<Source> = Vec::new();
         for path in &self.runs {
             sources.push(Source::Run(BufReader::with_capacity(1 << 20, std::fs::File::open(path)?)));
         }
         sources.push(Source::Held(self.order.iter()));
-        // the heap holds each source's next (key, line); keys are unique, so the order is total
+        // the heap holds each source's next (key, record); keys are unique, so the order is total
         let mut heap = BinaryHeap::new();
         for (s, source) in sources.iter_mut().enumerate() {
             let (mut key, mut line) = (Vec::new(), Vec::new());
@@ -216,12 +322,15 @@ impl Sorted {
             }
         }
         while let Some(std::cmp::Reverse((mut key, s, mut line))) = heap.pop() {
-            out.write_all(&line)?;
+            if !put(Some((&key, &line))) {
+                return Ok(());
+            }
             if self.next(&mut sources[s], &mut key, &mut line)? {
                 heap.push(std::cmp::Reverse((key, s, line)));
             }
         }
-        out.flush()
+        put(None);
+        Ok(())
     }
 
     /// Reads a source's next record into `key` and `line`; false at its end.

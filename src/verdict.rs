@@ -31,9 +31,10 @@ pub struct Verdict {
     pub subj: Subj,
     pub status: Status,
     pub tier: Option<&'static str>,
-    pub failed: Vec<String>,
-    pub missing: Vec<String>,
-    pub flags: Vec<String>,
+    /// Clauses, in catalogue order; rendered as `program/clause` (`Program::full_id`).
+    pub failed: Vec<ClauseId>,
+    pub missing: Vec<ClauseId>,
+    pub flags: Vec<ClauseId>,
     pub rewards: Vec<Json>,
     pub fields: Vec<(&'static str, Json)>,
 }
@@ -45,21 +46,45 @@ pub struct Evaluation {
     /// Subjects sorted by kind, then id (byte order).
     pub order: Vec<Subj>,
     /// Per subject: indices into `der.checks`, `der.cites`, `der.details`, `der.nests`, `der.rewards`.
-    pub checks: Vec<Vec<usize>>,
-    pub cites: Vec<Vec<usize>>,
-    pub details: Vec<Vec<usize>>,
-    pub nests: Vec<Vec<usize>>,
-    pub rewards: Vec<Vec<usize>>,
+    pub checks: Groups,
+    pub cites: Groups,
+    pub details: Groups,
+    pub nests: Groups,
+    pub rewards: Groups,
     pub verdicts: Vec<Verdict>,
 }
 
-/// Row indices grouped by subject.
-fn by_subject(n: usize, subjects: impl Iterator<Item = Subj>) -> Vec<Vec<usize>> {
-    let mut by = vec![Vec::new(); n];
-    for (i, s) in subjects.enumerate() {
-        by[s as usize].push(i);
+/// Row indices grouped by subject, each group in row order: one flat list and where each subject's part starts,
+/// rather than a vector per subject (a batch shard has thousands of subjects and five kinds of rows).
+pub struct Groups {
+    start: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl Groups {
+    fn new(n: usize, subjects: impl Iterator<Item = Subj> + Clone) -> Groups {
+        let mut start = vec![0u32; n + 1];
+        for s in subjects.clone() {
+            start[s as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut rows = vec![0u32; start[n] as usize];
+        for (i, s) in subjects.enumerate() {
+            let at = &mut next[s as usize];
+            rows[*at as usize] = i as u32;
+            *at += 1;
+        }
+        Groups { start, rows }
     }
-    by
+
+    /// The row indices of subject `s`.
+    pub fn of(&self, s: Subj) -> impl Iterator<Item = usize> + '_ {
+        let (a, b) = (self.start[s as usize] as usize, self.start[s as usize + 1] as usize);
+        self.rows[a..b].iter().map(|&i| i as usize)
+    }
 }
 
 impl Evaluation {
@@ -83,7 +108,7 @@ impl Evaluation {
                 return Err(format!("clause `{}` decided for a {kind}", meta.id));
             }
         }
-        let checks = by_subject(n, der.checks.iter().map(|c| c.subj));
+        let checks = Groups::new(n, der.checks.iter().map(|c| c.subj));
         let mut verdicts = Vec::with_capacity(n);
         for (s, subject) in der.subjects.iter().enumerate() {
             let mut failed = Vec::new();
@@ -95,7 +120,7 @@ impl Evaluation {
                 let id = ClauseId(k as u16);
                 // exactly one outcome per verdict clause (no allocation: this runs for every subject and clause)
                 let (mut n, mut outcome) = (0, Outcome::Pass);
-                for c in checks[s].iter().map(|&i| &der.checks[i]).filter(|c| c.clause == id) {
+                for c in checks.of(s as Subj).map(|i| &der.checks[i]).filter(|c| c.clause == id) {
                     n += 1;
                     outcome = c.outcome;
                 }
@@ -106,8 +131,8 @@ impl Evaluation {
                     ));
                 }
                 match outcome {
-                    Outcome::Fail => failed.push(program.full_id(id)),
-                    Outcome::Missing => missing.push(program.full_id(id)),
+                    Outcome::Fail => failed.push(id),
+                    Outcome::Missing => missing.push(id),
                     // info on a verdict clause: the clause does not apply to this subject (an apparel-only
                     // clause on a general session), so it is neither failed nor missing
                     Outcome::Pass | Outcome::Info => {}
@@ -148,7 +173,7 @@ impl Evaluation {
         for (s, flag) in flags {
             let v = &mut verdicts[s as usize];
             if program.meta(flag).always || v.status == Status::Admitted {
-                v.flags.push(program.full_id(flag));
+                v.flags.push(flag);
             }
         }
         for r in &der.rewards {
@@ -175,10 +200,10 @@ impl Evaluation {
                 .cmp(y.kind.as_bytes())
                 .then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
         });
-        let cites = by_subject(n, der.cites.iter().map(|c| c.0));
-        let details = by_subject(n, der.details.iter().map(|d| d.subj));
-        let nests = by_subject(n, der.nests.iter().map(|x| x.0));
-        let rewards = by_subject(n, der.rewards.iter().map(|r| r.subj));
+        let cites = Groups::new(n, der.cites.iter().map(|c| c.0));
+        let details = Groups::new(n, der.details.iter().map(|d| d.subj));
+        let nests = Groups::new(n, der.nests.iter().map(|x| x.0));
+        let rewards = Groups::new(n, der.rewards.iter().map(|r| r.subj));
         Ok(Evaluation {
             program,
             der,
@@ -209,39 +234,39 @@ impl Evaluation {
     }
 
     pub fn check_rows(&self, s: Subj) -> impl Iterator<Item = &Check> {
-        self.checks[s as usize].iter().map(|&i| &self.der.checks[i])
+        self.checks.of(s).map(|i| &self.der.checks[i])
     }
 
     /// Records cited for a clause of a subject.
     pub fn cited(&self, s: Subj, clause: ClauseId) -> impl Iterator<Item = Rec> + '_ {
-        self.cites[s as usize]
-            .iter()
-            .map(|&i| &self.der.cites[i])
+        self.cites
+            .of(s)
+            .map(|i| &self.der.cites[i])
             .filter(move |c| c.1 == clause)
             .map(|c| c.2)
     }
 
     pub fn detail_rows(&self, s: Subj, clause: ClauseId) -> Vec<&Detail> {
-        self.details[s as usize]
-            .iter()
-            .map(|&i| &self.der.details[i])
+        self.details
+            .of(s)
+            .map(|i| &self.der.details[i])
             .filter(|d| d.clause == clause)
             .collect()
     }
 
     pub fn nested(&self, s: Subj, clause: ClauseId) -> Vec<Subj> {
-        self.nests[s as usize]
-            .iter()
-            .map(|&i| self.der.nests[i])
+        self.nests
+            .of(s)
+            .map(|i| self.der.nests[i])
             .filter(|x| x.1 == clause)
             .map(|x| x.2)
             .collect()
     }
 
     pub fn reward_rows(&self, s: Subj, clause: ClauseId) -> Vec<&Reward> {
-        self.rewards[s as usize]
-            .iter()
-            .map(|&i| &self.der.rewards[i])
+        self.rewards
+            .of(s)
+            .map(|i| &self.der.rewards[i])
             .filter(|r| r.clause == clause)
             .collect()
     }
