@@ -720,11 +720,11 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
 
         // ---- Subjects. A record dated after as-of creates none.
         //      shop ← merchant, experience_score, the shops of product subjects; product ← products with a
-        //      registration; creator ← creator, creator_deduction, creator_violation; order ← orders of product subjects.
+        //      registration; creator ← creator, creator_deduction, creator_violation; order ← orders of product subjects,
+        //      each with its product's shop and category (what 价格保护 asks of it).
         relation registration_known(Sym, Dec, Time, Rec);
-        relation order_known(Sym, Sym, Time, Dec, Rec);
+        relation protected_order(Sym, Sym, Sym, Sym, Time, Dec, Rec);         // order, product, shop, category, time, paid
         registration_known(p, price, t, r) <-- registration(p, price, t, r), if *t <= as_of;
-        order_known(o, p, t, price, r) <-- order(o, p, t, price, r), if *t <= as_of;
         product_subject(p) <-- registration_known(p, _, _, _);
         shop(s) <-- merchant(s, _, _, _);
         shop(s) <-- experience_score(s, _, d, _), if *d <= as_of_date;
@@ -732,7 +732,9 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         creator_subject(c) <-- creator(c, _, _);
         creator_subject(c) <-- creator_deduction(c, _, _, d, _), if *d <= as_of_date;
         creator_subject(c) <-- creator_violation(c, _, d, _), if *d <= as_of_date;
-        order_subject(o) <-- order_known(o, p, _, _, _), product_subject(p);
+        protected_order(o, p, s, cat, t, paid, r) <--
+            order(o, p, t, paid, r), if *t <= as_of, product_subject(p), product(p, s, _, cat, _);
+        order_subject(o) <-- protected_order(o, _, _, _, _, _, _);
 
         // ==== 2.2.1 商家准入要求 (shop) ====
 
@@ -944,7 +946,7 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         // ---- flag product.pre-activity-orders — no order strictly before activity_start (活动开始前无订单:
         //      resources at risk; the verdict is unchanged).
         relation ordered_before_activity(Sym);
-        ordered_before_activity(p) <-- order_known(_, p, t, _, _), if *t < activity_start;
+        ordered_before_activity(p) <-- order(_, p, t, _, _), if *t < activity_start && *t <= as_of;
         flag(p, PRE_ACTIVITY_ORDERS) <-- product_subject(p), !ordered_before_activity(p);
 
         // ---- flag discount.applies — the shop signed up for 跨店每满减 at or before as-of, the category supports
@@ -1008,18 +1010,14 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         // ---- price-protection.product-admitted — the order's product is admitted (undetermined → missing).
         order_check(o, PRODUCT_ADMITTED, carried(v), Val::Word(v), Val::Word(ADMITTED)),
         nest(o, PRODUCT_ADMITTED, PRODUCT, p) <--
-            order_subject(o), order_known(o, p, _, _, _), product_verdict(p, v);
+            protected_order(o, p, _, _, _, _, _), product_verdict(p, v);
 
         // ---- price-protection.enabled — neither the merchant kind nor the category kind is excluded (全球购,
         //      虚拟, 二手). No merchant record and a category kind not excluded → missing.
-        relation order_category(Sym, Sym, Sym, Rec);                           // order, category, its kind, its record
-        relation order_shop(Sym, Sym);
         relation exclusion(Sym, Sym, Rec);                                     // order, excluded kind, the record saying so
         relation excluded(Sym);
-        order_category(o, cat, kind, cr) <-- order_subject(o), order_known(o, p, _, _, _), product(p, _, _, cat, _), category(cat, kind, _, cr);
-        order_shop(o, s) <-- order_subject(o), order_known(o, p, _, _, _), product(p, s, _, _, _);
-        exclusion(o, kind, r) <-- order_category(o, _, kind, r), if excluded_kinds.contains(kind);
-        exclusion(o, kind, r) <-- order_shop(o, s), merchant(s, kind, _, r), if excluded_kinds.contains(kind);
+        exclusion(o, kind, r) <-- protected_order(o, _, _, cat, _, _, _), category(cat, kind, _, r), if excluded_kinds.contains(kind);
+        exclusion(o, kind, r) <-- protected_order(o, _, s, _, _, _, _), merchant(s, kind, _, r), if excluded_kinds.contains(kind);
         excluded(o) <-- exclusion(o, _, _);
         order_check(o, PROTECTION_ENABLED, Outcome::Fail, Val::Str(kind), Val::Null) <--
             excluded(o), agg kind = min(k) in exclusion(o, k, _);
@@ -1027,29 +1025,29 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         order_check(o, PROTECTION_ENABLED, Outcome::Pass, Val::Str(*ck), Val::Null),
         cite(o, PROTECTION_ENABLED, cr), cite(o, PROTECTION_ENABLED, mr),
         note(o, PROTECTION_ENABLED, "product-kinds", [Val::Str(*mk), Val::Str(*cat), Val::Str(*ck), Val::Null]) <--
-            order_category(o, cat, ck, cr), !excluded(o), order_shop(o, s), merchant(s, mk, _, mr);
+            protected_order(o, _, s, cat, _, _, _), !excluded(o), category(cat, ck, _, cr), merchant(s, mk, _, mr);
         order_check(o, PROTECTION_ENABLED, Outcome::Missing, Val::Str(*ck), Val::Null), cite(o, PROTECTION_ENABLED, cr),
         note(o, PROTECTION_ENABLED, "no-merchant", arg(Val::Str(*s))) <--
-            order_category(o, _, ck, cr), !excluded(o), order_shop(o, s), !has_merchant(s);
+            protected_order(o, _, s, cat, _, _, _), !excluded(o), category(cat, ck, _, cr), !has_merchant(s);
 
         // ---- price-protection.paid-in-activity — paid inside [activity_start, activity_end].
         order_check(o, PAID_IN_ACTIVITY, Outcome::of(activity_start <= *t && *t <= activity_end), Val::Time(*t),
             Val::Span(activity_start, activity_end)),
         cite(o, PAID_IN_ACTIVITY, r) <--
-            order_subject(o), order_known(o, _, t, _, r);
+            protected_order(o, _, _, _, t, _, r);
 
         // ---- reward price-protection.claim — q = the lowest page price of the product itself among records in
         //      force at some moment of (order time, price_protection_end]; paid price p > q → p − q.
         relation later_price(Sym, Dec, Rec);
         relation lowest_later_price(Sym, Dec);
-        later_price(o, q, r) <-- order_subject(o), order_known(o, p, t, _, _), page_price(p, q, from, to, r),
+        later_price(o, q, r) <-- protected_order(o, p, _, _, t, _, _), page_price(p, q, from, to, r),
             if *t < price_protection_end && *from <= price_protection_end && to.is_none_or(|e| e > *t);
         lowest_later_price(o, lowest) <-- order_subject(o), agg lowest = min(q) in later_price(o, q, _);
         claim(o, *paid - *q, q),
         note(o, CLAIM, "claim", [Val::Dec(*paid), Val::Time(*t), Val::Time(price_protection_end), Val::Dec(*q)]) <--
-            lowest_later_price(o, q), order_known(o, _, t, paid, _), if q < paid;
+            lowest_later_price(o, q), protected_order(o, _, _, _, t, paid, _), if q < paid;
         cite(o, CLAIM, r) <-- claim(o, _, q), later_price(o, q, r);
-        cite(o, CLAIM, r) <-- claim(o, _, _), order_known(o, _, _, _, r);
+        cite(o, CLAIM, r) <-- claim(o, _, _), protected_order(o, _, _, _, _, _, r);
     };
 
     // ---- From the rules' relations to the engine's rows.
