@@ -334,14 +334,16 @@ pub fn cores() -> usize {
 /// rows with its own ids, and this thread puts the results together in file and line order (so the result does not
 /// depend on which worker finished first). Only a few chunks of text are in memory at any time.
 fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [RelData]) -> (Interner, Vec<InputError>) {
-    use std::sync::mpsc::{channel, sync_channel};
+    use std::sync::mpsc::sync_channel;
     let threads = cores();
     let total: u64 = sources.iter().map(|s| s.size).sum();
     LOAD_PROGRESS.1.store(total, Ordering::Relaxed);
     LOAD_PROGRESS.0.store(0, Ordering::Relaxed);
     let (chunk_tx, chunk_rx) = sync_channel::<Chunk>(threads * 2);
     let chunk_rx = std::sync::Mutex::new(chunk_rx);
-    let (done_tx, done_rx) = channel::<(usize, usize, Parsed)>();
+    // bounded too: when merging lags, the workers wait rather than pile up parsed chunks (this thread always
+    // drains the channel into `pending`, so a full channel cannot block the chunk it waits for)
+    let (done_tx, done_rx) = sync_channel::<(usize, usize, u64, Parsed)>(threads * 2);
     // measured on generated fact sets: ~170 bytes of records per distinct id
     let mut syms = Interner::with_capacity((total / 170) as usize, (total / 16) as usize);
     let mut file_errs: Vec<Vec<InputError>> = vec![Vec::new(); sources.len()];
@@ -358,7 +360,7 @@ fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [
                     Err(msg) => Parsed::Unreadable(msg),
                 };
                 LOAD_PROGRESS.0.fetch_add(len, Ordering::Relaxed);
-                if tx.send((chunk.seq, chunk.src, parsed)).is_err() {
+                if tx.send((chunk.seq, chunk.src, len, parsed)).is_err() {
                     break;
                 }
             });
@@ -369,9 +371,9 @@ fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [
         let mut failed = vec![false; sources.len()];
         let mut pending = std::collections::BTreeMap::new();
         let mut next = 0;
-        for (seq, src, parsed) in done_rx {
-            pending.insert(seq, (src, parsed));
-            while let Some((src, parsed)) = pending.remove(&next) {
+        for (seq, src, len, parsed) in done_rx {
+            pending.insert(seq, (src, len, parsed));
+            while let Some((src, len, parsed)) = pending.remove(&next) {
                 next += 1;
                 if failed[src] {
                     continue;
@@ -385,7 +387,14 @@ fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [
                         lines,
                     } => {
                         let to_global: Vec<Sym> = local.strings().map(|s| syms.intern(s)).collect();
-                        rels[sources[src].rel].rows.append(&table, base, &to_global);
+                        let rows = &mut rels[sources[src].rel].rows;
+                        if base == 0 && len > 0 {
+                            // room for the whole file at the first chunk's rows per byte (+2%), so that the
+                            // relation does not grow by doubling: a copy each time and up to twice its size at once
+                            let per_byte = table.len() as f64 / len as f64;
+                            rows.reserve((sources[src].size as f64 * per_byte * 1.02) as usize);
+                        }
+                        rows.append(&table, base, &to_global);
                         file_errs[src].extend(errs.into_iter().map(|mut e| {
                             e.line = e.line.map(|l| l + base);
                             e

@@ -182,6 +182,12 @@ impl Table {
     }
 
     /// Appends the rows of `other` (same schema), their lines shifted by `line_offset`, their ids mapped through `map`.
+    /// Room for `rows` more rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.bytes.reserve(rows * self.stride);
+        self.lines.reserve(rows);
+    }
+
     pub fn append(&mut self, other: &Table, line_offset: u32, map: &[Sym]) {
         let first = self.len();
         self.bytes.extend_from_slice(&other.bytes);
