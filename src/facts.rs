@@ -590,7 +590,8 @@ fn json_err(e: &serde_json::Error) -> String {
 /// One record as parsed: the raw JSON text of each schema field (parsed by type later, numbers straight from their
 /// text), and whatever did not fit the schema. No intermediate JSON tree is built.
 struct RawRecord<'a> {
-    fields: Vec<Option<&'a RawValue>>,
+    /// Each field's JSON text, by schema position.
+    fields: [Option<&'a str>; crate::store::MAX_FIELDS],
     unknown: Vec<String>,
     duplicate: Option<String>,
 }
@@ -634,7 +635,7 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
         let mut rec = RawRecord {
-            fields: vec![None; self.0.fields.len()],
+            fields: [None; crate::store::MAX_FIELDS],
             unknown: Vec::new(),
             duplicate: None,
         };
@@ -644,7 +645,7 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
                 Some(i) if rec.fields[i].is_some() => {
                     rec.duplicate.get_or_insert(key.into_owned());
                 }
-                Some(i) => rec.fields[i] = Some(raw),
+                Some(i) => rec.fields[i] = Some(raw.get()),
                 None => rec.unknown.push(key.into_owned()),
             }
         }
@@ -677,6 +678,9 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
 /// Parses one record's text and converts it; errors go to `errs`, a good record to `rows`.
 fn parse_record(text: &str, file: &str, line: u32, schema: &Relation, out: &mut Out) {
     let (table, syms, errs) = out;
+    if let Some(rec) = flat_record(text, schema) {
+        return convert(rec, file, line, schema, syms, table, errs);
+    }
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
     match RecordSeed(schema).deserialize(&mut de).and_then(|r| de.end().map(|_| r)) {
@@ -693,6 +697,94 @@ fn parse_record(text: &str, file: &str, line: u32, schema: &Relation, out: &mut 
             None,
             format!("not a JSON object: {}", json_err(&e)),
         )),
+    }
+}
+
+/// The common record — one flat object, each field of the schema at most once, strings without escapes — split
+/// into its fields' JSON texts in one pass, as serde_json's `RawValue`s would give them. `None` for anything else
+/// (escapes, nesting, unknown or repeated fields, bad JSON): serde_json then parses the line and words the error.
+fn flat_record<'a>(text: &'a str, schema: &Relation) -> Option<RawRecord<'a>> {
+    let b = text.as_bytes();
+    let ws = |mut i: usize| {
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        }
+        i
+    };
+    // the end of a string starting at `i` (after its closing quote), if it has no escape or control character
+    let string = |i: usize| {
+        let close = i + 1 + b.get(i + 1..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        (b[close] == b'"').then_some(close + 1)
+    };
+    // the end of a JSON number starting at `i`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    let number = |mut i: usize| {
+        let digits = |i: usize| i + b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => i = digits(i),
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            let j = digits(i + 1);
+            if j == i + 1 {
+                return None;
+            }
+            i = j;
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let j = digits(i);
+            if j == i {
+                return None;
+            }
+            i = j;
+        }
+        Some(i)
+    };
+    let mut rec = RawRecord {
+        fields: [None; crate::store::MAX_FIELDS],
+        unknown: Vec::new(),
+        duplicate: None,
+    };
+    let mut i = ws(0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = ws(i + 1);
+    if b.get(i) == Some(&b'}') {
+        return (ws(i + 1) == b.len()).then_some(rec);
+    }
+    loop {
+        let key_end = string(i)?;
+        let field = schema.field_index(&text[i + 1..key_end - 1])?;
+        if rec.fields[field].is_some() {
+            return None;
+        }
+        i = ws(key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = ws(i + 1);
+        let end = match b.get(i)? {
+            b'"' => string(i)?,
+            b't' if b[i..].starts_with(b"true") => i + 4,
+            b'f' if b[i..].starts_with(b"false") => i + 5,
+            b'n' if b[i..].starts_with(b"null") => i + 4,
+            _ => number(i)?,
+        };
+        rec.fields[field] = Some(&text[i..end]);
+        i = ws(end);
+        match b.get(i)? {
+            b',' => i = ws(i + 1),
+            b'}' => return (ws(i + 1) == b.len()).then_some(rec),
+            _ => return None,
+        }
     }
 }
 
@@ -718,7 +810,7 @@ fn convert(rec: RawRecord, file: &str, line: u32, schema: &Relation, syms: &mut 
     }
     let mut vals = [Val::Null; crate::store::MAX_FIELDS];
     for ((f, raw), slot) in schema.fields.iter().zip(&rec.fields).zip(vals.iter_mut()) {
-        *slot = match raw.map(|r| r.get()) {
+        *slot = match *raw {
             None | Some("null") if f.optional => Val::Null,
             None => {
                 errs.push(InputError::new(
@@ -950,6 +1042,97 @@ fn check_disjoint(rel: &RelData, syms: &Interner, errs: &mut Vec<InputError>) {
                     group(b).iter().map(|v| v.text(syms)).collect::<Vec<_>>().join(", ")
                 ),
             ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{field, relation};
+    use proptest::prelude::*;
+
+    static SCHEMA: Relation = relation(
+        "t",
+        &[
+            field("id", Ty::Str),
+            field("n", Ty::Dec),
+            field("ok", Ty::Bool),
+            field("at", Ty::Time),
+        ],
+    );
+
+    /// What serde_json makes of a line, as `flat_record` would give it: the fields' texts, or None when the line
+    /// is not a flat object of known, distinct fields.
+    fn by_serde(text: &str) -> Option<Vec<Option<String>>> {
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let rec = RecordSeed(&SCHEMA).deserialize(&mut de).and_then(|r| de.end().map(|_| r)).ok()??;
+        (rec.unknown.is_empty() && rec.duplicate.is_none()).then(|| fields(&rec))
+    }
+
+    fn fields(rec: &RawRecord) -> Vec<Option<String>> {
+        rec.fields[..SCHEMA.fields.len()].iter().map(|f| f.map(str::to_string)).collect()
+    }
+
+    /// The fast path accepts only what serde_json accepts, and splits it the same way.
+    fn agrees(text: &str) -> Result<(), TestCaseError> {
+        if let Some(rec) = flat_record(text, &SCHEMA) {
+            prop_assert_eq!(Some(fields(&rec)), by_serde(text), "{}", text);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn flat_records_split_like_serde() {
+        for line in [
+            r#"{"id":"a","n":4.5,"ok":true,"at":"2023-01-01T00:00:00"}"#,
+            r#" { "id" : "a" , "n" : -0.03e+2 } "#,
+            r#"{}"#,
+            r#"{"n":null}"#,
+            r#"{"id":"a\"b"}"#,
+            r#"{"id":"a","id":"b"}"#,
+            r#"{"x":1}"#,
+            r#"{"n":01}"#,
+            r#"{"n":1.}"#,
+            r#"{"n":1e}"#,
+            r#"{"n":-}"#,
+            r#"{"n":1,}"#,
+            r#"{"n":1} x"#,
+            r#"{"ok":tru}"#,
+            r#"{"ok":nullx}"#,
+            r#"{"id":{"a":1}}"#,
+            r#"{"id":[1]}"#,
+            r#"[1]"#,
+            "{\"id\":\"a\u{1}\"}",
+            r#"{"id":"漢字"}"#,
+        ] {
+            agrees(line).unwrap();
+        }
+        // the common lines take the fast path
+        assert!(flat_record(r#"{"id":"a","n":4.5,"ok":false,"at":null}"#, &SCHEMA).is_some());
+        assert!(flat_record(r#" { "n" : -0.03e+2 } "#, &SCHEMA).is_some());
+        assert!(flat_record(r#"{"id":"a\"b"}"#, &SCHEMA).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        /// Lines made of JSON-ish pieces: the fast path never accepts what serde_json rejects, nor splits differently.
+        #[test]
+        fn flat_records_agree_with_serde(pieces in proptest::collection::vec(prop::sample::select(vec![
+            "{", "}", "[", "]", ",", ":", " ", "\"id\"", "\"n\"", "\"ok\"", "\"at\"", "\"x\"", "\"a\"", "\"\\u0041\"",
+            "1", "0", "-", ".", "5", "e", "+", "true", "false", "null", "tru", "\"", "\\", "\t",
+        ]), 0..14)) {
+            agrees(&pieces.concat())?;
+        }
+
+        /// Well-formed records always take the fast path and agree.
+        #[test]
+        fn well_formed_records_take_the_fast_path(id in "[a-z0-9]{0,6}", n in -1000i64..1000, frac in 0u32..100,
+                                                   ok: bool, space in prop::sample::select(vec!["", " ", "  "])) {
+            let line = format!(r#"{{{space}"id"{space}:{space}"{id}",{space}"n":{n}.{frac:02},"ok":{ok}{space}}}{space}"#);
+            prop_assert!(flat_record(&line, &SCHEMA).is_some(), "{}", line);
+            agrees(&line)?;
         }
     }
 }

@@ -90,10 +90,7 @@ impl Spool {
     /// records of 100k shops, ~150 MB, make 2 runs; runs of packed records are cheap to write and merge, and memory
     /// held by the spool was ~0.1 GB of the peak at 256 MB).
     pub fn new() -> Spool {
-        let mb = std::env::var("ZHUNRU_SORT_MB")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(64usize);
+        let mb = std::env::var("ZHUNRU_SORT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(64usize);
         Spool {
             state: Mutex::default(),
             budget: mb.max(1) << 20,

@@ -73,20 +73,22 @@ fn check_subject(eval: &Evaluation, syms: &zhunru::intern::Interner, id: &Subjec
         return;
     }
     let v = &eval.verdicts[s as usize];
+    let ids = |l: &[zhunru::program::ClauseId]| l.iter().map(|&c| eval.program.full_id(c)).collect::<Vec<_>>();
     if let Some(verdict) = want["verdict"].as_str() {
         if verdict != v.status.name() {
             errs.push(format!(
                 "{id}: verdict {} (failed {:?}, missing {:?}), expected {verdict}",
                 v.status.name(),
-                v.failed,
-                v.missing
+                ids(&v.failed),
+                ids(&v.missing)
             ));
         }
     }
     for (key, got) in [("failed", &v.failed), ("missing", &v.missing), ("flags", &v.flags)] {
         if let Some(list) = want[key].as_array() {
             let expected: Vec<String> = list.iter().map(|c| full(c.as_str().expect("clause id"))).collect();
-            if &expected != got {
+            let got = ids(got);
+            if expected != got {
                 errs.push(format!("{id}: {key} {got:?}, expected {expected:?}"));
             }
         }

@@ -111,10 +111,11 @@ pub fn explanation_problems(program: &'static Program, dir: &Path) -> (usize, Ve
                 }
             }
         }
-        if failed != v.failed || missing != v.missing {
+        let ids = |l: &[zhunru::program::ClauseId]| l.iter().map(|&c| program.full_id(c)).collect::<Vec<_>>();
+        let (v_failed, v_missing) = (ids(&v.failed), ids(&v.missing));
+        if failed != v_failed || missing != v_missing {
             problems.push(format!(
-                "{id}: ✗ {failed:?} ? {missing:?} in the tree, verdict says {:?} / {:?}",
-                v.failed, v.missing
+                "{id}: ✗ {failed:?} ? {missing:?} in the tree, verdict says {v_failed:?} / {v_missing:?}"
             ));
         }
     }
