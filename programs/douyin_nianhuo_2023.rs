@@ -1053,13 +1053,14 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     // ---- From the rules' relations to the engine's rows.
     let syms = &facts.syms;
     let kind_of = |c: ClauseId| CLAUSES[c.0 as usize].subject;
-    let mut subjects = Subjects::<Sym>::default();
-    for (kind, list) in [
+    let subject_lists = [
         (SHOP, &res.shop),
         (PRODUCT, &res.product_subject),
         (CREATOR, &res.creator_subject),
         (ORDER, &res.order_subject),
-    ] {
+    ];
+    let mut subjects = Subjects::<Sym>::with_capacity(subject_lists.iter().map(|(_, l)| l.len()).sum());
+    for (kind, list) in subject_lists {
         for &(s,) in list {
             subjects.add(kind, s, || syms.resolve(s).to_string());
         }

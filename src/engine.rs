@@ -184,7 +184,8 @@ impl Loaded {
                     return;
                 }
             };
-            let mut out = crate::spool::Rendered::default();
+            // ~30 bytes a record: a kind, an id, ~10 packed bytes
+            let mut out = crate::spool::Rendered::with_capacity(eval.order.len(), eval.order.len() * 32);
             for &s in &eval.order {
                 let subject = eval.subject(s);
                 if let (Some((k, n)), false) = (part, program.partitions_itself) {

@@ -300,6 +300,14 @@ impl<K> Default for Subjects<K> {
 }
 
 impl<K: std::hash::Hash + Eq + Copy> Subjects<K> {
+    /// Room for `n` subjects (a shard knows how many it has: its index then never grows and rehashes).
+    pub fn with_capacity(n: usize) -> Self {
+        Subjects {
+            index: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            list: Vec::with_capacity(n),
+        }
+    }
+
     pub fn add(&mut self, kind: &'static str, key: K, id: impl FnOnce() -> String) -> Subj {
         let next = self.list.len() as Subj;
         let list = &mut self.list;

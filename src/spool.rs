@@ -23,6 +23,15 @@ pub struct Rendered {
 pub type Render = Box<dyn Fn(&str, &str, &[u8], &mut Vec<u8>) + Send + Sync>;
 
 impl Rendered {
+    /// Room for `records` records of about `bytes` bytes in all.
+    pub fn with_capacity(records: usize, bytes: usize) -> Rendered {
+        Rendered {
+            buf: Vec::with_capacity(bytes),
+            recs: Vec::with_capacity(records),
+            counts: Counts::default(),
+        }
+    }
+
     /// Adds a record: `line` writes its bytes after the key.
     pub fn push(&mut self, kind: &str, id: &str, line: impl FnOnce(&mut Vec<u8>)) {
         let start = self.buf.len();
