@@ -177,7 +177,7 @@ impl Loaded {
         let spool = crate::spool::Spool::new();
         let error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let render = |der: crate::program::Derivation| {
-            let eval = match Evaluation::new(program, der, &self.facts.syms) {
+            let eval = match Evaluation::unordered(program, der, &self.facts.syms) {
                 Ok(e) => e,
                 Err(e) => {
                     error.lock().expect("error").get_or_insert(e);

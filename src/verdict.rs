@@ -43,7 +43,7 @@ pub struct Verdict {
 pub struct Evaluation {
     pub program: &'static Program,
     pub der: Derivation,
-    /// Subjects sorted by kind, then id (byte order).
+    /// Subjects sorted by kind, then id (byte order); in derivation order from `unordered`.
     pub order: Vec<Subj>,
     /// Per subject: indices into `der.checks`, `der.cites`, `der.details`, `der.nests`, `der.rewards`.
     pub checks: Groups,
@@ -90,7 +90,22 @@ impl Groups {
 impl Evaluation {
     /// Groups rows, checks that the rules gave each subject exactly one outcome per verdict clause of its kind,
     /// and computes the verdicts. A broken invariant is our bug, reported as an internal error.
-    pub fn new(program: &'static Program, mut der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
+    pub fn new(program: &'static Program, der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
+        let mut eval = Evaluation::unordered(program, der, syms)?;
+        let subjects = &eval.der.subjects;
+        eval.order.sort_by(|&a, &b| {
+            let (x, y): (&SubjectId, &SubjectId) = (&subjects[a as usize], &subjects[b as usize]);
+            x.kind
+                .as_bytes()
+                .cmp(y.kind.as_bytes())
+                .then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
+        });
+        Ok(eval)
+    }
+
+    /// `new` with `order` in derivation order, not sorted: for a batch run's shard, whose records the spool sorts
+    /// with every other shard's anyway (`find` needs the sorted order).
+    pub fn unordered(program: &'static Program, mut der: Derivation, syms: &Interner) -> Result<Evaluation, String> {
         let n = der.subjects.len();
         // rewards in a stable order whatever the input order: by clause, kind, whom they go to (the extra fields), amount
         der.rewards.sort_by_cached_key(|r| {
@@ -192,14 +207,7 @@ impl Evaluation {
         for (s, name, val) in &der.fields {
             verdicts[*s as usize].fields.push((name, val.json(syms)));
         }
-        let mut order: Vec<Subj> = (0..n as Subj).collect();
-        order.sort_by(|&a, &b| {
-            let (x, y): (&SubjectId, &SubjectId) = (&der.subjects[a as usize], &der.subjects[b as usize]);
-            x.kind
-                .as_bytes()
-                .cmp(y.kind.as_bytes())
-                .then_with(|| x.id.as_bytes().cmp(y.id.as_bytes()))
-        });
+        let order: Vec<Subj> = (0..n as Subj).collect();
         let cites = Groups::new(n, der.cites.iter().map(|c| c.0));
         let details = Groups::new(n, der.details.iter().map(|d| d.subj));
         let nests = Groups::new(n, der.nests.iter().map(|x| x.0));
