@@ -127,6 +127,7 @@ impl Loaded {
             explain,
             shard_size,
             part,
+            evidence: true,
             sink: None,
             progress: None,
         });
@@ -211,6 +212,7 @@ impl Loaded {
             explain: &[],
             shard_size,
             part,
+            evidence: false,
             sink: Some(&render),
             progress,
         });

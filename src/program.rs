@@ -141,6 +141,9 @@ pub struct Input<'a> {
     pub shard_size: usize,
     /// `run --shard K/N`: evaluate part k (0-based) of n only.
     pub part: Option<(usize, usize)>,
+    /// Whether the caller reads the rows that explain verdicts (cites, details, nests). A batch run writes verdicts
+    /// only, so a program may leave those rows out of the derivation it hands back; its rules derive them all the same.
+    pub evidence: bool,
     /// Batch runs: a program that shards its facts hands each shard's derivation here, from the thread that derived
     /// it, instead of appending them all into one (so a shard is rendered and dropped before the run ends).
     pub sink: Option<ShardSink<'a>>,
