@@ -165,8 +165,9 @@ impl Counts {
 
 impl Loaded {
     /// `run` in JSON lines, as `output::write` writes the evaluation's records, but shard by shard: each shard's
-    /// derivation is turned into verdicts and rendered on the thread that derived it and then dropped, so memory
-    /// holds the facts, the shards in flight and the rendered lines, not every shard's rows and evidence at once.
+    /// derivation is turned into verdicts and packed (`output::pack`) on the thread that derived it and then dropped,
+    /// so memory holds the facts, the shards in flight and ~30 bytes a verdict, not every shard's rows and evidence
+    /// at once. The lines are rendered as the output is written (`spool::Sorted::write`).
     pub fn evaluate_rendered(
         &self,
         program: &'static Program,
@@ -186,7 +187,7 @@ impl Loaded {
                 }
             };
             // ~30 bytes a record: a kind, an id, ~10 packed bytes
-            let mut out = crate::spool::Rendered::with_capacity(eval.order.len(), eval.order.len() * 32);
+            let mut out = crate::spool::Records::with_capacity(eval.order.len(), eval.order.len() * 32);
             for &s in &eval.order {
                 let subject = eval.subject(s);
                 if let (Some((k, n)), false) = (part, program.partitions_itself) {

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 /// Records of a shard: each is a sort key (kind, NUL, id: byte order of the key is the (kind, id) order of the
 /// contract) followed by the record's bytes, in one buffer.
 #[derive(Default)]
-pub struct Rendered {
+pub struct Records {
     buf: Vec<u8>,
     /// (start in `buf`, key length, record length)
     recs: Vec<(u32, u32, u32)>,
@@ -22,24 +22,24 @@ pub struct Rendered {
 /// Renders a record to its output line: (kind, id, the record's bytes, the output).
 pub type Render = Box<dyn Fn(&str, &str, &[u8], &mut Vec<u8>) + Send + Sync>;
 
-impl Rendered {
+impl Records {
     /// Room for `records` records of about `bytes` bytes in all.
-    pub fn with_capacity(records: usize, bytes: usize) -> Rendered {
-        Rendered {
+    pub fn with_capacity(records: usize, bytes: usize) -> Records {
+        Records {
             buf: Vec::with_capacity(bytes),
             recs: Vec::with_capacity(records),
             counts: Counts::default(),
         }
     }
 
-    /// Adds a record: `line` writes its bytes after the key.
-    pub fn push(&mut self, kind: &str, id: &str, line: impl FnOnce(&mut Vec<u8>)) {
+    /// Adds a record: `record` writes its bytes after the key.
+    pub fn push(&mut self, kind: &str, id: &str, record: impl FnOnce(&mut Vec<u8>)) {
         let start = self.buf.len();
         self.buf.extend_from_slice(kind.as_bytes());
         self.buf.push(0);
         self.buf.extend_from_slice(id.as_bytes());
         let key = self.buf.len() - start;
-        line(&mut self.buf);
+        record(&mut self.buf);
         let len = self.buf.len() - start - key;
         let start = u32::try_from(start).expect("a shard's records under 4 GB");
         self.recs.push((start, key as u32, len as u32));
@@ -50,7 +50,7 @@ impl Rendered {
         &self.buf[s as usize..s as usize + k as usize]
     }
 
-    fn line(&self, i: usize) -> &[u8] {
+    fn record(&self, i: usize) -> &[u8] {
         let (s, k, l) = (self.recs[i].0 as usize, self.recs[i].1 as usize, self.recs[i].2 as usize);
         &self.buf[s + k..s + k + l]
     }
@@ -60,8 +60,8 @@ impl Rendered {
     }
 }
 
-/// The records of several `Rendered`, in key order.
-fn sorted(parts: &[Rendered]) -> Vec<(u32, u32)> {
+/// The records of several `Records`, in key order.
+fn sorted(parts: &[Records]) -> Vec<(u32, u32)> {
     let mut order: Vec<(u32, u32)> = (parts.iter().enumerate())
         .flat_map(|(p, r)| (0..r.recs.len() as u32).map(move |i| (p as u32, i)))
         .collect();
@@ -77,7 +77,7 @@ pub struct Spool {
 
 #[derive(Default)]
 struct State {
-    held: Vec<Rendered>,
+    held: Vec<Records>,
     held_bytes: usize,
     runs: Vec<PathBuf>,
     dir: Option<TempDir>,
@@ -106,7 +106,7 @@ impl Spool {
         }
     }
 
-    pub fn add(&self, part: Rendered) {
+    pub fn add(&self, part: Records) {
         let mut st = self.state.lock().expect("spool");
         st.counts.add(&part.counts);
         st.held_bytes += part.bytes();
@@ -173,12 +173,12 @@ impl State {
 
 /// A run file, and a batch of the writer: records in key order, each as key length and record length (u32,
 /// little-endian), key, record.
-fn write_run(parts: &[Rendered], path: &PathBuf) -> std::io::Result<()> {
+fn write_run(parts: &[Records], path: &PathBuf) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     let mut buf = Vec::new();
     for (p, i) in sorted(parts) {
         let (part, i) = (&parts[p as usize], i as usize);
-        framed(&mut buf, part.key(i), part.line(i));
+        framed(&mut buf, part.key(i), part.record(i));
         w.write_all(&buf)?;
         buf.clear();
     }
@@ -211,7 +211,7 @@ const BATCH: usize = 1 << 18;
 
 /// The rendered records of a batch run, in output order: the lines held in memory and the runs on disk.
 pub struct Sorted {
-    held: Vec<Rendered>,
+    held: Vec<Records>,
     order: Vec<(u32, u32)>,
     runs: Vec<PathBuf>,
     _dir: Option<TempDir>,
@@ -308,7 +308,7 @@ impl Sorted {
         if self.runs.is_empty() {
             for &(p, i) in &self.order {
                 let part = &self.held[p as usize];
-                if !put(Some((part.key(i as usize), part.line(i as usize)))) {
+                if !put(Some((part.key(i as usize), part.record(i as usize)))) {
                     return Ok(());
                 }
             }
@@ -349,7 +349,7 @@ impl Sorted {
                 Some(&(p, i)) => {
                     let part = &self.held[p as usize];
                     key.extend_from_slice(part.key(i as usize));
-                    line.extend_from_slice(part.line(i as usize));
+                    line.extend_from_slice(part.record(i as usize));
                     true
                 }
                 None => false,
