@@ -591,6 +591,7 @@ fn json_err(e: &serde_json::Error) -> String {
 
 /// One record as parsed: the raw JSON text of each schema field (parsed by type later, numbers straight from their
 /// text), and whatever did not fit the schema. No intermediate JSON tree is built.
+#[derive(Default)]
 struct RawRecord<'a> {
     /// Each field's JSON text, by schema position.
     fields: [Option<&'a str>; crate::store::MAX_FIELDS],
@@ -636,11 +637,7 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-        let mut rec = RawRecord {
-            fields: [None; crate::store::MAX_FIELDS],
-            unknown: Vec::new(),
-            duplicate: None,
-        };
+        let mut rec = RawRecord::default();
         while let Some(Key(key)) = a.next_key::<Key<'de>>()? {
             let raw: &'de RawValue = a.next_value()?;
             match self.0.field_index(&key) {
@@ -749,11 +746,7 @@ fn flat_record<'a>(text: &'a str, schema: &Relation) -> Option<RawRecord<'a>> {
         }
         Some(i)
     };
-    let mut rec = RawRecord {
-        fields: [None; crate::store::MAX_FIELDS],
-        unknown: Vec::new(),
-        duplicate: None,
-    };
+    let mut rec = RawRecord::default();
     let mut i = ws(0);
     if b.get(i) != Some(&b'{') {
         return None;

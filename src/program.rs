@@ -293,12 +293,9 @@ pub struct Subjects<K> {
     list: Vec<SubjectId>,
 }
 
-impl<K> Default for Subjects<K> {
+impl<K: std::hash::Hash + Eq + Copy> Default for Subjects<K> {
     fn default() -> Self {
-        Subjects {
-            index: FxHashMap::default(),
-            list: Vec::new(),
-        }
+        Subjects::with_capacity(0)
     }
 }
 
