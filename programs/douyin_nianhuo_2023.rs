@@ -700,23 +700,24 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         relation wanted_product(Sym) = inp.wanted_product_in;
         relation wanted_creator(Sym) = inp.wanted_creator_in;
 
-        // What the rules decide, per subject kind: (subject, clause, outcome, observed, required).
+        // What the rules decide, per subject kind: (subject, clause, outcome, observed, required). A relation that
+        // no rule reads is a sink (src/sink.rs): kept once, in derivation order, without ascent's indices.
         relation shop(Sym);
         relation product_subject(Sym);
         relation creator_subject(Sym);
         relation order_subject(Sym);
         relation shop_check(Sym, ClauseId, Outcome, Val, Val);
         relation product_check(Sym, ClauseId, Outcome, Val, Val);
-        relation creator_check(Sym, ClauseId, Outcome, Val, Val);
-        relation order_check(Sym, ClauseId, Outcome, Val, Val);
-        relation tier_check(Sym, ClauseId, Outcome, Val, Val);            // the subject kind is the clause's
-        relation tier(Sym, &'static str);                                     // product, tier
-        relation flag(Sym, ClauseId);
+        #[ds(crate::sink)] relation creator_check(Sym, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation order_check(Sym, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation tier_check(Sym, ClauseId, Outcome, Val, Val);            // the subject kind is the clause's
+        #[ds(crate::sink)] relation tier(Sym, &'static str);                                     // product, tier
+        #[ds(crate::sink)] relation flag(Sym, ClauseId);
         relation claim(Sym, Dec, Dec);                                         // order, amount, lowest later price
         // Why each outcome is what it is: records, notes (message key and arguments), nested subjects.
-        relation cite(Sym, ClauseId, Rec);
-        relation note(Sym, ClauseId, &'static str, [Val; 4]);                 // message key, arguments
-        relation nest(Sym, ClauseId, &'static str, Sym);                      // the nested subject's kind and id
+        #[ds(crate::sink)] relation cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink)] relation note(Sym, ClauseId, &'static str, [Val; 4]);                 // message key, arguments
+        #[ds(crate::sink)] relation nest(Sym, ClauseId, &'static str, Sym);                      // the nested subject's kind and id
 
         // ---- Subjects. A record dated after as-of creates none.
         //      shop ← merchant, experience_score, the shops of product subjects; product ← products with a
@@ -812,7 +813,7 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         relation hop_candidate(Sym, Sym, Sym, Sym);
         relation next_hop(Sym, Sym, Sym, Sym);
         relation on_chain(Sym, Sym, Sym);
-        relation chain_link(Sym, Sym, Sym, Sym, Rec);
+        #[ds(crate::sink)] relation chain_link(Sym, Sym, Sym, Sym, Rec);
         distance(s, s, Dual(0)) <-- wanted_shop(s), shop(s);
         distance(s, b, Dual(d + 1)) <-- distance(s, a, ?Dual(d)), link(a, b, _), if transitive || *d == 0;
         reached(s, t, d) <-- distance(s, t, ?Dual(d));
@@ -1067,7 +1068,7 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     }
     let mut der = Derivation::default();
     for rows in [
-        &res.shop_check,
+        &res.shop_check[..],
         &res.product_check,
         &res.creator_check,
         &res.order_check,

@@ -15,6 +15,7 @@ pub mod partition;
 pub mod program;
 pub mod registry;
 pub mod schema;
+pub mod sink;
 pub mod spool;
 pub mod store;
 pub mod time;

@@ -1,0 +1,172 @@
+//! A data-structure provider for ascent relations that no rule reads: a program's checks, citations, notes, nests,
+//! flags and tiers. Declared with `#[ds(crate::sink)] relation cite(...);`.
+//!
+//! Ascent keeps every relation as a row vector plus a hash index of whole rows in three versions (new, delta,
+//! total) that each stratum checks, fills and merges — four hashings of every row and a second copy of it, so that
+//! a later rule can look rows up. A relation only ever written needs none of that: its rows are kept once, in the
+//! order they were first derived, and a repeated row is dropped on arrival (one hash, one probe), so the relation
+//! holds exactly the rows, in exactly the order, that ascent's own structure would hold.
+//!
+//! A rule that reads a sink relation does not compile (`rel_ind!` below): a sink has no index to join on, and its
+//! whole-row index (used by ascent only to drop repeated rows) always answers "not present".
+
+use hashbrown::HashTable;
+use std::hash::{BuildHasher, Hash};
+
+fn fx_hash<T: Hash>(row: &T) -> u64 {
+    std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(row)
+}
+
+/// The rows of a sink relation, each once, in derivation order.
+#[derive(Clone)]
+pub struct Rows<T> {
+    rows: Vec<T>,
+    seen: HashTable<u32>,
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Self {
+        Rows {
+            rows: Vec::new(),
+            seen: HashTable::new(),
+        }
+    }
+}
+
+impl<T: Hash + Eq> Rows<T> {
+    /// Adds a row unless an equal one is there already.
+    pub fn push(&mut self, row: T) {
+        let hash = fx_hash(&row);
+        let rows = &self.rows;
+        if self.seen.find(hash, |&i| rows[i as usize] == row).is_none() {
+            let i = u32::try_from(self.rows.len()).expect("a sink relation holds fewer than 2^32 rows");
+            self.seen.insert_unique(hash, i, |&i| fx_hash(&self.rows[i as usize]));
+            self.rows.push(row);
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Rows<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.rows
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Rows<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rows.iter()
+    }
+}
+
+/// Ascent's whole-row index of a sink relation: never holds anything; `Rows::push` drops repeats instead.
+pub struct NoIndex<K, V>(std::marker::PhantomData<(K, V)>);
+
+impl<K, V> Default for NoIndex<K, V> {
+    fn default() -> Self {
+        NoIndex(std::marker::PhantomData)
+    }
+}
+
+impl<K: Clone, V> ascent::internal::RelFullIndexWrite for NoIndex<K, V> {
+    type Key = K;
+    type Value = V;
+    #[inline(always)]
+    fn insert_if_not_present(&mut self, _key: &K, _v: V) -> bool {
+        true
+    }
+}
+
+impl<K, V> ascent::internal::RelFullIndexRead<'_> for NoIndex<K, V> {
+    type Key = K;
+    #[inline(always)]
+    fn contains_key(&self, _key: &K) -> bool {
+        false
+    }
+}
+
+impl<K, V> ascent::internal::RelIndexWrite for NoIndex<K, V> {
+    type Key = K;
+    type Value = V;
+    #[inline(always)]
+    fn index_insert(&mut self, _key: K, _value: V) {}
+}
+
+impl<K, V> ascent::internal::RelIndexMerge for NoIndex<K, V> {
+    #[inline(always)]
+    fn move_index_contents(_from: &mut Self, _to: &mut Self) {}
+    #[inline(always)]
+    fn merge_delta_to_total_new_to_delta(_new: &mut Self, _delta: &mut Self, _total: &mut Self) {}
+}
+
+impl<K, V> ascent::internal::Freezable for NoIndex<K, V> {}
+
+impl<K, V, R> ascent::internal::ToRelIndex<R> for NoIndex<K, V> {
+    type RelIndex<'a>
+        = &'a Self
+    where
+        Self: 'a,
+        R: 'a;
+    #[inline(always)]
+    fn to_rel_index<'a>(&'a self, _rel: &'a R) -> Self::RelIndex<'a> {
+        self
+    }
+    type RelIndexWrite<'a>
+        = &'a mut Self
+    where
+        Self: 'a,
+        R: 'a;
+    #[inline(always)]
+    fn to_rel_index_write<'a>(&'a mut self, _rel: &'a mut R) -> Self::RelIndexWrite<'a> {
+        self
+    }
+}
+
+// The macros ascent expands for a relation declared `#[ds(crate::sink)]`.
+macro_rules! rel_codegen {
+    ($($tt: tt)*) => {};
+}
+macro_rules! rel {
+    ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
+        $crate::sink::Rows<$field_types>
+    };
+}
+macro_rules! rel_ind_common {
+    ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
+        ()
+    };
+}
+macro_rules! rel_full_ind {
+    ($name: ident, $field_types: ty, $indices: expr, ser, (), $key: ty, $val: ty) => {
+        $crate::sink::NoIndex<$key, $val>
+    };
+}
+#[allow(unused_macros)] // expanded only for a rule that reads a sink, to refuse it
+macro_rules! rel_ind {
+    ($name: ident, $($tt: tt)*) => {
+        compile_error!(concat!(
+            "a rule reads the sink relation ",
+            stringify!($name),
+            "; declare it without #[ds(crate::sink)]"
+        ))
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use {rel, rel_codegen, rel_full_ind, rel_ind, rel_ind_common};
+
+#[cfg(test)]
+mod tests {
+    use super::Rows;
+
+    #[test]
+    fn rows_keep_the_first_of_equal_rows_in_derivation_order() {
+        let mut r = Rows::default();
+        for x in [3, 1, 3, 2, 1, 4] {
+            r.push((x, "a"));
+        }
+        assert_eq!(&*r, &[(3, "a"), (1, "a"), (2, "a"), (4, "a")]);
+        assert_eq!(r.iter().count(), 4);
+    }
+}
