@@ -151,7 +151,9 @@ impl FactSet {
             return Err(errs);
         }
         let remap = facts.syms.sort();
-        on_every_core(facts.rels.iter_mut().collect(), |rel| rel.rows.remap(0, &remap));
+        for rel in &mut facts.rels {
+            rel.rows.remap_all(&remap, cores());
+        }
         crate::engine::timing("load: ids sorted", started);
         Ok(facts)
     }
@@ -529,19 +531,6 @@ fn parse_bytes(bytes: Vec<u8>, src: &Source, schema: &Relation) -> Parsed {
         errs: out.2,
         lines,
     }
-}
-
-/// Runs `f` on every item, the items spread over the cores.
-fn on_every_core<T: Send>(items: Vec<T>, f: impl Fn(T) + Sync) {
-    let queue = std::sync::Mutex::new(items);
-    std::thread::scope(|scope| {
-        for _ in 0..cores() {
-            scope.spawn(|| loop {
-                let Some(item) = queue.lock().expect("queue").pop() else { break };
-                f(item);
-            });
-        }
-    });
 }
 
 type Out = (Table, Interner, Vec<InputError>);

@@ -164,21 +164,34 @@ impl Table {
 
     /// Rewrites every id in the rows from `first` on through `map` (old id → new id).
     pub fn remap(&mut self, first: usize, map: &[Sym]) {
-        let ids: Vec<(usize, usize)> = (self.slots.iter().enumerate())
-            .filter(|(_, s)| matches!(s.ty, Ty::Str | Ty::Enum(_)))
-            .map(|(i, s)| (i, s.at))
-            .collect();
-        if ids.is_empty() {
+        let ids = self.id_slots();
+        if !ids.is_empty() {
+            remap_rows(&mut self.bytes[first * self.stride..], self.stride, &ids, map);
+        }
+    }
+
+    /// `remap` of every row, the rows split among `threads` threads.
+    pub fn remap_all(&mut self, map: &[Sym], threads: usize) {
+        let ids = self.id_slots();
+        if ids.is_empty() || self.is_empty() {
             return;
         }
-        for row in self.bytes[first * self.stride..].chunks_exact_mut(self.stride) {
-            for &(field, at) in &ids {
-                if row[field / 8] & (1 << (field % 8)) == 0 {
-                    let old = u32::from_le_bytes(row[at..at + 4].try_into().expect("4 bytes"));
-                    row[at..at + 4].copy_from_slice(&map[old as usize].0.to_le_bytes());
-                }
+        let stride = self.stride;
+        let per_thread = self.len().div_ceil(threads.max(1)) * stride;
+        std::thread::scope(|scope| {
+            for part in self.bytes.chunks_mut(per_thread) {
+                let ids = &ids;
+                scope.spawn(move || remap_rows(part, stride, ids, map));
             }
-        }
+        });
+    }
+
+    /// The id columns (strings and enum words): their null bits and places in a row.
+    fn id_slots(&self) -> Vec<(usize, usize)> {
+        (self.slots.iter().enumerate())
+            .filter(|(_, s)| matches!(s.ty, Ty::Str | Ty::Enum(_)))
+            .map(|(i, s)| (i, s.at))
+            .collect()
     }
 
     /// Appends the rows of `other` (same schema), their lines shifted by `line_offset`, their ids mapped through `map`.
@@ -247,6 +260,18 @@ impl std::ops::Deref for KeyVals {
     }
 }
 
+/// Maps the ids of whole rows (`stride` bytes each) through `map`.
+fn remap_rows(rows: &mut [u8], stride: usize, ids: &[(usize, usize)], map: &[Sym]) {
+    for row in rows.chunks_exact_mut(stride) {
+        for &(field, at) in ids {
+            if row[field / 8] & (1 << (field % 8)) == 0 {
+                let old = u32::from_le_bytes(row[at..at + 4].try_into().expect("4 bytes"));
+                row[at..at + 4].copy_from_slice(&map[old as usize].0.to_le_bytes());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +325,24 @@ mod tests {
         u.push(&row(0, None, Some(5)), 2);
         assert_ne!(u.raw(0), u.raw(1));
         assert_eq!(u.raw(1), t.raw(0));
+    }
+
+    #[test]
+    fn remap_all_on_several_threads_maps_every_row_once() {
+        let map: Vec<Sym> = (0..16).map(|i| Sym(100 + i)).collect();
+        for rows in [0usize, 1, 2, 5] {
+            let mut t = Table::new(&REL);
+            for r in 0..rows as u32 {
+                t.push(&row(r % 8, None, None), 1 + r);
+            }
+            let mut serial = Table::new(&REL);
+            serial.append(&t, 0, &map);
+            t.remap_all(&map, 3);
+            assert_eq!(t.len(), rows);
+            for r in 0..rows {
+                assert_eq!(t.vals(r)[..], serial.vals(r)[..], "{rows} rows, row {r}");
+            }
+        }
     }
 
     #[test]
