@@ -674,6 +674,8 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     let prohibited_share = sym("prohibited_share");
     let check_window = Val::Span(price_check_start, price_check_end);
 
+    // citations, notes, nests and chains are derived all the same; a caller that reads none of them has them dropped
+    let _evidence = crate::sink::keep_evidence(input.evidence || !input.explain.is_empty());
     let res = ascent_run! {
         relation merchant(Sym, Sym, bool, Rec) = inp.merchant_in;                  // shop_id, kind, novice
         relation experience_score(Sym, Dec, Date, Rec) = inp.experience_score_in;  // shop_id, score, date
@@ -715,9 +717,9 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         #[ds(crate::sink)] relation flag(Sym, ClauseId);
         relation claim(Sym, Dec, Dec);                                         // order, amount, lowest later price
         // Why each outcome is what it is: records, notes (message key and arguments), nested subjects.
-        #[ds(crate::sink)] relation cite(Sym, ClauseId, Rec);
-        #[ds(crate::sink)] relation note(Sym, ClauseId, &'static str, [Val; 4]);                 // message key, arguments
-        #[ds(crate::sink)] relation nest(Sym, ClauseId, &'static str, Sym);                      // the nested subject's kind and id
+        #[ds(crate::sink::evidence)] relation cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink::evidence)] relation note(Sym, ClauseId, &'static str, [Val; 4]);                 // message key, arguments
+        #[ds(crate::sink::evidence)] relation nest(Sym, ClauseId, &'static str, Sym);                      // the nested subject's kind and id
 
         // ---- Subjects. A record dated after as-of creates none.
         //      shop ← merchant, experience_score, the shops of product subjects; product ← products with a
@@ -813,7 +815,7 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
         relation hop_candidate(Sym, Sym, Sym, Sym);
         relation next_hop(Sym, Sym, Sym, Sym);
         relation on_chain(Sym, Sym, Sym);
-        #[ds(crate::sink)] relation chain_link(Sym, Sym, Sym, Sym, Rec);
+        #[ds(crate::sink::evidence)] relation chain_link(Sym, Sym, Sym, Sym, Rec);
         distance(s, s, Dual(0)) <-- wanted_shop(s), shop(s);
         distance(s, b, Dual(d + 1)) <-- distance(s, a, ?Dual(d)), link(a, b, _), if transitive || *d == 0;
         reached(s, t, d) <-- distance(s, t, ?Dual(d));

@@ -231,11 +231,14 @@ pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.zhunru-{}.tmp", std::process::id()));
     let result = (|| {
+        let t = std::time::Instant::now();
         let file = std::fs::File::create(&tmp)?;
         let mut w = std::io::BufWriter::new(file);
         f(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
+        crate::engine::timing("write: written", t);
         file.sync_all()?;
+        crate::engine::timing("write: synced", t);
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

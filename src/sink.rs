@@ -7,6 +7,10 @@
 //! order they were first derived, and a repeated row is dropped on arrival (one hash, one probe), so the relation
 //! holds exactly the rows, in exactly the order, that ascent's own structure would hold.
 //!
+//! `#[ds(crate::sink::evidence)]` declares a sink that holds evidence only (citations, notes, nested subjects): its
+//! rows are derived by the same rules as always, and kept unless the caller said it will not read them
+//! (`keep_evidence(false)` around a batch run's evaluation, which writes verdicts only).
+//!
 //! A rule that reads a sink relation does not compile (`rel_ind!` below): a sink has no index to join on, and its
 //! whole-row index (used by ascent only to drop repeated rows) always answers "not present".
 
@@ -17,14 +21,33 @@ fn fx_hash<T: Hash>(row: &T) -> u64 {
     std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(row)
 }
 
-/// The rows of a sink relation, each once, in derivation order.
+thread_local! {
+    static KEEP_EVIDENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// While the returned guard lives, evidence sinks on this thread keep their rows (`yes`) or drop them (the rules
+/// run unchanged). Evidence is kept unless a caller says otherwise.
+pub fn keep_evidence(yes: bool) -> EvidenceGuard {
+    EvidenceGuard(KEEP_EVIDENCE.with(|k| k.replace(yes)))
+}
+
+/// Restores the evidence setting it replaced.
+pub struct EvidenceGuard(bool);
+
+impl Drop for EvidenceGuard {
+    fn drop(&mut self) {
+        KEEP_EVIDENCE.with(|k| k.set(self.0));
+    }
+}
+
+/// The rows of a sink relation, each once, in derivation order. `EVIDENCE`: rows are kept only while evidence is.
 #[derive(Clone)]
-pub struct Rows<T> {
+pub struct Rows<T, const EVIDENCE: bool = false> {
     rows: Vec<T>,
     seen: HashTable<u32>,
 }
 
-impl<T> Default for Rows<T> {
+impl<T, const EVIDENCE: bool> Default for Rows<T, EVIDENCE> {
     fn default() -> Self {
         Rows {
             rows: Vec::new(),
@@ -33,9 +56,12 @@ impl<T> Default for Rows<T> {
     }
 }
 
-impl<T: Hash + Eq> Rows<T> {
+impl<T: Hash + Eq, const EVIDENCE: bool> Rows<T, EVIDENCE> {
     /// Adds a row unless an equal one is there already.
     pub fn push(&mut self, row: T) {
+        if EVIDENCE && !KEEP_EVIDENCE.with(|k| k.get()) {
+            return;
+        }
         let hash = fx_hash(&row);
         let rows = &self.rows;
         if self.seen.find(hash, |&i| rows[i as usize] == row).is_none() {
@@ -46,14 +72,14 @@ impl<T: Hash + Eq> Rows<T> {
     }
 }
 
-impl<T> std::ops::Deref for Rows<T> {
+impl<T, const EVIDENCE: bool> std::ops::Deref for Rows<T, EVIDENCE> {
     type Target = [T];
     fn deref(&self) -> &[T] {
         &self.rows
     }
 }
 
-impl<'a, T> IntoIterator for &'a Rows<T> {
+impl<'a, T, const EVIDENCE: bool> IntoIterator for &'a Rows<T, EVIDENCE> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
@@ -156,17 +182,50 @@ macro_rules! rel_ind {
 #[allow(unused_imports)]
 pub(crate) use {rel, rel_codegen, rel_full_ind, rel_ind, rel_ind_common};
 
+/// The provider for evidence-only sinks: `Rows` that keep their rows only while evidence is kept.
+pub mod evidence {
+    macro_rules! rel {
+        ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
+            $crate::sink::Rows<$field_types, true>
+        };
+    }
+    #[allow(unused_imports)]
+    pub(crate) use {
+        super::{rel_codegen, rel_full_ind, rel_ind, rel_ind_common},
+        rel,
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::Rows;
 
     #[test]
     fn rows_keep_the_first_of_equal_rows_in_derivation_order() {
-        let mut r = Rows::default();
+        let mut r: Rows<(i32, &str)> = Rows::default();
         for x in [3, 1, 3, 2, 1, 4] {
             r.push((x, "a"));
         }
         assert_eq!(&*r, &[(3, "a"), (1, "a"), (2, "a"), (4, "a")]);
         assert_eq!(r.iter().count(), 4);
+    }
+
+    #[test]
+    fn evidence_rows_are_dropped_only_while_a_caller_says_so() {
+        let mut kept: Rows<u8, true> = Rows::default();
+        let mut plain: Rows<u8> = Rows::default();
+        {
+            let _batch = super::keep_evidence(false);
+            kept.push(1);
+            plain.push(1);
+            {
+                let _explain = super::keep_evidence(true);
+                kept.push(2);
+            }
+            kept.push(3);
+        }
+        kept.push(4);
+        assert_eq!(&*kept, &[2, 4]);
+        assert_eq!(&*plain, &[1], "a sink that is not evidence keeps its rows");
     }
 }
