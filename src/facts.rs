@@ -946,44 +946,94 @@ fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<Inpu
             .map(|k| rel.schema.field_index(k).expect("key field in schema"))
             .collect(),
     };
-    // keys hashed and compared as stored bytes, without decoding a value
-    let key_hash = |r: usize| -> u64 {
-        use std::hash::Hasher;
-        let mut h = rustc_hash::FxHasher::default();
-        for (null, bytes) in rows.key_bytes(r, &idx) {
-            h.write_u8(null as u8);
-            h.write(bytes);
-        }
-        h.finish()
+    let single_id = match idx[..] {
+        [f] if rel.schema.fields[f].ty == Ty::Str => Some(f),
+        _ => None,
     };
-    let same_key = |a: usize, b: usize| rows.key_bytes(a, &idx).eq(rows.key_bytes(b, &idx));
-    let mut table: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(rows.len());
+    let repeats = match single_id {
+        Some(f) => repeated_ids(rows, f, syms.len()),
+        None => repeated_keys(rows, &idx),
+    };
     let mut keep = vec![true; rows.len()];
-    for (r, keep) in keep.iter_mut().enumerate() {
-        let h = key_hash(r);
-        match table.find(h, |&first| same_key(first as usize, r)) {
-            None => {
-                table.insert_unique(h, r as u32, |&x| key_hash(x as usize));
-            }
-            Some(&first) if rows.raw(first as usize) == rows.raw(r) => *keep = false,
-            Some(&first) => errs.push(InputError::new(
+    for (r, first) in repeats {
+        if rows.raw(first) == rows.raw(r) {
+            keep[r] = false;
+        } else {
+            errs.push(InputError::new(
                 &file,
                 Some(rows.line(r)),
                 Some(rel.schema.key[0]),
                 format!(
                     "conflicting records: line {} has the same {} ({}) with different values (expected one record per {})",
-                    rows.line(first as usize),
+                    rows.line(first),
                     rel.schema.key.join(" and "),
                     idx.iter().map(|&i| rows.get(r, i).text(syms)).collect::<Vec<_>>().join(", "),
                     rel.schema.key.join(", ")
                 ),
-            )),
+            ));
         }
     }
-    drop(table);
     if keep.contains(&false) {
         rel.rows.retain(&keep);
     }
+}
+
+/// (row, the first row with its key) for each row whose key an earlier row has, in row order; keys hashed and
+/// compared as stored bytes, without decoding a value.
+fn repeated_keys(rows: &Table, idx: &[usize]) -> Vec<(usize, usize)> {
+    let key_hash = |r: usize| -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for (null, bytes) in rows.key_bytes(r, idx) {
+            h.write_u8(null as u8);
+            h.write(bytes);
+        }
+        h.finish()
+    };
+    let same_key = |a: usize, b: usize| rows.key_bytes(a, idx).eq(rows.key_bytes(b, idx));
+    let mut table: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(rows.len());
+    let mut repeats = Vec::new();
+    for r in 0..rows.len() {
+        let h = key_hash(r);
+        match table.find(h, |&first| same_key(first as usize, r)) {
+            None => {
+                table.insert_unique(h, r as u32, |&x| key_hash(x as usize));
+            }
+            Some(&first) => repeats.push((r, first as usize)),
+        }
+    }
+    repeats
+}
+
+/// `repeated_keys` for a key that is one id column (an order id, a product id): one bit per id of the interner marks
+/// the ids seen (a few MB, where a hash table of the rows would be hundreds), and the rare repeats find their first
+/// rows in a second pass. A missing key counts as one more id.
+fn repeated_ids(rows: &Table, field: usize, ids: usize) -> Vec<(usize, usize)> {
+    let id = |r: usize| match rows.get(r, field) {
+        Val::Str(s) => s.0 as usize,
+        _ => ids,
+    };
+    let mut seen = vec![0u64; (ids + 1).div_ceil(64)];
+    let mut repeated = Vec::new();
+    for r in 0..rows.len() {
+        let i = id(r);
+        if seen[i / 64] & (1 << (i % 64)) != 0 {
+            repeated.push(r);
+        }
+        seen[i / 64] |= 1 << (i % 64);
+    }
+    if repeated.is_empty() {
+        return Vec::new();
+    }
+    let mut first: HashMap<usize, usize> = repeated.iter().map(|&r| (id(r), usize::MAX)).collect();
+    for r in 0..rows.len() {
+        if let Some(f) = first.get_mut(&id(r)) {
+            if *f == usize::MAX {
+                *f = r;
+            }
+        }
+    }
+    repeated.into_iter().map(|r| (r, first[&id(r)])).collect()
 }
 
 /// Records equal in the `disjoint` fields must not have overlapping `[start, end)` intervals.
@@ -1045,6 +1095,19 @@ mod tests {
             field("at", Ty::Time),
         ],
     );
+
+    proptest! {
+        /// The one-id-column path finds the same repeats, paired with the same first rows, as the hashed path.
+        #[test]
+        fn repeated_ids_agree_with_repeated_keys(keys in proptest::collection::vec(proptest::option::of(0u32..6), 0..40)) {
+            let mut rows = Table::new(&SCHEMA);
+            for (i, k) in keys.iter().enumerate() {
+                let id = k.map_or(Val::Null, |k| Val::Str(Sym(k)));
+                rows.push(&[id, Val::Dec(crate::num::Dec(i as i64 % 2)), Val::Bool(true), Val::Null], 1 + i as u32);
+            }
+            prop_assert_eq!(repeated_ids(&rows, 0, 6), repeated_keys(&rows, &[0]));
+        }
+    }
 
     /// What serde_json makes of a line, as `flat_record` would give it: the fields' texts, or None when the line
     /// is not a flat object of known, distinct fields.
