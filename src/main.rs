@@ -7,6 +7,13 @@ extern "C" {
     // mimalloc's own API (libmimalloc-sys links it; the crate exports the function only behind a feature)
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
+#[cfg(target_os = "linux")]
+extern "C" {
+    fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
+}
+/// `PR_SET_THP_DISABLE` in linux/prctl.h.
+#[cfg(target_os = "linux")]
+const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
 /// `mi_option_purge_delay` in mimalloc.h (v2 and v3): milliseconds before freed memory goes back to the system.
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
@@ -16,6 +23,15 @@ fn main() {
     // run. Kept instead, the run faults ~800 times; the peak grows by ~0.1 GB.
     // SAFETY: sets an option before any thread starts; mimalloc reads options when it needs them.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // mimalloc asks for transparent huge pages; a first touch then zeroes 2 MB at once, much of it for memory a run
+    // never uses. Small pages only (100k shops, 4 alternated runs each: median wall 15.8 → 13.5 s, CPU 27 → 23 s).
+    // SAFETY: a process-wide flag with plain integer arguments; failure (an old kernel) changes nothing.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        let off: std::ffi::c_ulong = 1;
+        let zero: std::ffi::c_ulong = 0;
+        prctl(PR_SET_THP_DISABLE, off, zero, zero, zero);
+    }
     // A panic is our bug: report it as an internal error (exit 1), never as a crash code scripts do not expect.
     let code = std::panic::catch_unwind(zhunru::cli::main).unwrap_or_else(|_| {
         eprintln!("internal error: zhunru panicked (see the message above); please report it with the command and the facts");
