@@ -25,8 +25,13 @@ impl std::fmt::Debug for Interner {
 
 type Hasher = BuildHasherDefault<rustc_hash::FxHasher>;
 
+/// FxHash of a value: the interner's strings, the rows of a sink relation.
+pub(crate) fn fx_hash<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
+    Hasher::default().hash_one(v)
+}
+
 fn hash(s: &[u8]) -> u64 {
-    Hasher::default().hash_one(s)
+    fx_hash(s)
 }
 
 fn text<'a>(bytes: &'a [u8], ends: &[u64], id: u32) -> &'a [u8] {

@@ -14,12 +14,9 @@
 //! A rule that reads a sink relation does not compile (`rel_ind!` below): a sink has no index to join on, and its
 //! whole-row index (used by ascent only to drop repeated rows) always answers "not present".
 
+use crate::intern::fx_hash;
 use hashbrown::HashTable;
-use std::hash::{BuildHasher, Hash};
-
-fn fx_hash<T: Hash>(row: &T) -> u64 {
-    std::hash::BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(row)
-}
+use std::hash::Hash;
 
 thread_local! {
     static KEEP_EVIDENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
