@@ -806,11 +806,11 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
         reading_upto(s, *d, *x) <-- day(s, d), reading(s, x, _, _), if x <= d;
         stars_on(s, *d, *v, *r) <-- day(s, d), agg x = max(y) in reading_upto(s, d, y), reading(s, x, v, r);
         has_stars(s, *d) <-- stars_on(s, d, _, _);
-        relation stars_known(Sym);
+        #[ds(crate::sink)] relation stars_known(Sym);
         stars_known(s) <-- reading(s, _, _, _);
 
         // ---- level.basic-requirements — 7天有效开播时长 and 店铺综合体验星级 of each level met on d (points aside).
-        relation meets(Sym, Date, Level);
+        #[ds(crate::sink)] relation meets(Sym, Date, Level);
         meets(s, *d, *l) <-- minutes7(s, d, m), level_min(l, min_m, min_st), if m >= min_m, stars_on(s, d, v, _), if v >= min_st;
         meets(s, *d, *l) <-- minutes7(s, d, m), level_min(l, min_m, _), if m >= min_m, !has_stars(s, d);
 
@@ -820,15 +820,15 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
         relation hit(Sym, Date, u8, Dec);
         relation step(Sym, Date, u8, Dec, Dec, i64, Rec);                                  // shop, day, metric, value, threshold, points
         relation base_step(Sym, Date, u8, i64);
-        relation day_points(Sym, Date, i64, i64);                                          // without king-only metrics, with them
+        #[ds(crate::sink)] relation day_points(Sym, Date, i64, i64);                                          // without king-only metrics, with them
         scored(s, *d, *k, *v, *r) <-- metric(s, d, k, v, r), live(s, d), day(s, d);
         hit(s, *d, *k, *th) <-- scored(s, d, k, v, _), shop(s, cat), rule(cat, k, th, _), if th <= v;
         step(s, *d, *k, *v, top, *p, *r) <-- scored(s, d, k, v, r), agg top = max(t) in hit(s, d, k, t), shop(s, cat), rule(cat, k, top, p);
         base_step(s, *d, *k, *p) <-- step(s, d, k, _, _, p, _), if !KING_ONLY[*k as usize];
         day_points(s, *d, base, all) <-- live(s, d), day(s, d), agg base = sum(p) in base_step(s, d, _, p), agg all = sum(p) in step(s, d, _, _, _, p, _);
 
-        relation charge(Sym, Date, ClauseId, Option<Rec>, i64);                            // shop, dated, clause, record, points
-        relation charge_cite(Sym, Date, ClauseId, Rec);
+        #[ds(crate::sink)] relation charge(Sym, Date, ClauseId, Option<Rec>, i64);                            // shop, dated, clause, record, points
+        #[ds(crate::sink)] relation charge_cite(Sym, Date, ClauseId, Rec);
 
         // ---- deduct.violation — 风控违规:直播违规一次扣分150分, dated on its date.
         charge(s, *d, VIOLATION, Some(*r), violation_points), charge_cite(s, *d, VIOLATION, *r) <-- violation(s, d, r), day(s, d);
@@ -848,7 +848,7 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
         //      live in D; when it reaches N days, charged on the next day (if in D), once per run.
         relation no_live(Sym, Date);
         relation run(Sym, Date, i64, Date);                                                // shop, day, days so far, first day
-        relation streak(Sym, Date, i64, Date, Date, i64, ClauseId);                        // shop, charged on, days, first, last, points, clause
+        #[ds(crate::sink)] relation streak(Sym, Date, i64, Date, Date, i64, ClauseId);                        // shop, charged on, days, first, last, points, clause
         no_live(s, *d) <-- day(s, d), if d.end() <= as_of, !live(s, d);
         run(s, *d, 1, *d) <-- no_live(s, d), let before = d.add_days(-1), !no_live(s, before);
         run(s, next, n + 1, *first) <-- run(s, d, n, first), let next = d.add_days(1), no_live(s, next);
@@ -896,7 +896,7 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
         steps: res.step.clone(),
         raw_daily: res.day_points.iter().map(|d| ((d.0, d.1), (d.2, d.3))).collect(),
         charge_cites,
-        streaks: res.streak.clone(),
+        streaks: res.streak.to_vec(),
         absences: res.absence_no.clone(),
     }
 }
@@ -1030,13 +1030,13 @@ fn ledger_day(
         level_end(s, l), points_end(s, *p) <-- below_king(s, p), !honor(s), agg l = max(x) in lower(s, x);
 
         // honor_peak_points: the highest points at the end of a day at honor.
-        relation peak_end(Sym, i64);
+        #[ds(crate::sink)] relation peak_end(Sym, i64);
         peak_end(s, (*peak).max(*p)) <-- state(s, _, _, peak), level_end(s, l), if *l == Level::Honor, points_end(s, p);
         peak_end(s, *peak) <-- state(s, _, _, peak), level_end(s, l), if *l != Level::Honor;
 
         // flag level.honor-tie-broken-by-id: equal points at the last honor place and the first place after it.
         relation cut(i64, i64);
-        relation tie(Sym);
+        #[ds(crate::sink)] relation tie(Sym);
         cut(*a, *b) <-- pool_size(n), let k = ceil_share(honor_quota, *n), quota_rank(x, i), if *i as usize == k, quota_pool(x, a),
             quota_rank(y, j), if *j as usize == k + 1, quota_pool(y, b);
         tie(s) <-- cut(a, b), if a == b, quota_pool(s, p), if p == a;
@@ -1096,8 +1096,8 @@ fn king_rules(cfg: &Cfg, inp: &Inputs, apps: Vec<(Sym, Sym, Month, Time, Rec)>, 
         relation products(Sym, i64, Rec) = inp.products.clone();
         relation lighthouse(Sym, Dec, Rec) = inp.lighthouse.clone();
         relation check(Sym, ClauseId, Outcome, Val, Val);
-        relation cite(Sym, ClauseId, Rec);
-        relation note(Sym, ClauseId, &'static str, [Val; 4]);
+        #[ds(crate::sink)] relation cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink)] relation note(Sym, ClauseId, &'static str, [Val; 4]);
 
         // ---- king.window — 申请时间:每月1号至30号零点.
         check(a, KING_WINDOW, Outcome::of(*t >= from && *t < to), Val::Time(*t), Val::Span(from, Time(to.0 - 1))), cite(a, KING_WINDOW, *r) <--
@@ -1155,15 +1155,15 @@ fn king_rules(cfg: &Cfg, inp: &Inputs, apps: Vec<(Sym, Sym, Month, Time, Rec)>, 
 
         // Approved (admitted): every clause passes.
         relation not_passed(Sym);
-        relation approved(Sym, Sym, Month);
+        #[ds(crate::sink)] relation approved(Sym, Sym, Month);
         not_passed(a) <-- check(a, _, o, _, _), if *o != Outcome::Pass;
         approved(a, *s, *m) <-- app(a, s, m, _, _), !not_passed(a);
     };
     KingOut {
         checks: res.check.clone(),
-        cites: res.cite.clone(),
-        notes: res.note.clone(),
-        approved: res.approved.clone(),
+        cites: res.cite.to_vec(),
+        notes: res.note.to_vec(),
+        approved: res.approved.to_vec(),
     }
 }
 

@@ -449,15 +449,15 @@ fn evaluate(input: &Input) -> Derivation {
         relation shop_day(Sym, Date);
         relation anchor_subject(Sym);
         relation day_check(Sym, Date, ClauseId, Outcome, Val, Val);
-        relation tier_check(Sym, Date, ClauseId, Outcome, Val, Val);
-        relation anchor_check(Sym, ClauseId, Outcome, Val, Val);
-        relation tier(Sym, Date, &'static str);
-        relation flag(Sym, Date, ClauseId);
-        relation coupon(Sym, Date, ClauseId, Dec, Sym);                           // shop, day, reward clause, amount, owner anchor
-        relation day_cite(Sym, Date, ClauseId, Rec);
-        relation day_note(Sym, Date, ClauseId, &'static str, [Val; 5]);
-        relation anchor_cite(Sym, ClauseId, Rec);
-        relation anchor_note(Sym, ClauseId, &'static str, [Val; 5]);
+        #[ds(crate::sink)] relation tier_check(Sym, Date, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation anchor_check(Sym, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation tier(Sym, Date, &'static str);
+        #[ds(crate::sink)] relation flag(Sym, Date, ClauseId);
+        #[ds(crate::sink)] relation coupon(Sym, Date, ClauseId, Dec, Sym);                           // shop, day, reward clause, amount, owner anchor
+        #[ds(crate::sink)] relation day_cite(Sym, Date, ClauseId, Rec);
+        #[ds(crate::sink)] relation day_note(Sym, Date, ClauseId, &'static str, [Val; 5]);
+        #[ds(crate::sink)] relation anchor_cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink)] relation anchor_note(Sym, ClauseId, &'static str, [Val; 5]);
 
         // ---- Session rules. A session started after as-of is not known; one still running at as-of counts up
         //      to as-of. It counts, whole, on the CST day it started (跨夜开播计入开始日期). Excluded: sessions of
@@ -622,11 +622,11 @@ fn evaluate(input: &Input) -> Derivation {
 
         // ---- Evidence for explained shop-days: every session of the shop touching the day, with why it
         //      counts or not; the day's sessions' benefits, orders and scores.
-        relation day_session(Sym, Date, Sym, &'static str);                      // shop-day, session, reason
+        #[ds(crate::sink)] relation day_session(Sym, Date, Sym, &'static str);                      // shop-day, session, reason
         day_session(shop, day, x, COUNTED) <-- wanted_day(shop, day), valid(x, shop, _, day, _, _, _);
         day_session(shop, day, x, reason) <-- wanted_day(shop, day), session(x, shop, _, day, _, _, _), excluded(x, reason);
         day_session(shop, day, x, OTHER_DAY) <-- wanted_day(shop, day), session(x, shop, _, d, _, e, _), if d < day && e.date() >= *day;
-        relation wanted_pool_day(Date);
+        #[ds(crate::sink)] relation wanted_pool_day(Date);
         wanted_pool_day(day) <-- wanted_day(_, day);
         day_cite(shop, day, PK_RANK, r) <-- wanted_day(shop, day), rank(day, shop, _), valid(x, shop, _, day, _, _, _), session_orders(x, _, r);
 

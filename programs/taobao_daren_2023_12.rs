@@ -1019,11 +1019,11 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
         relation allowance(&'static str, &'static str, &'static str) = allowance;
 
         relation subject(Sym);
-        relation check(Sym, ClauseId, Outcome, Val, Val);
-        relation cite(Sym, ClauseId, Rec);
-        relation note(Sym, ClauseId, &'static str, [Val; 6]);
-        relation tier(Sym, &'static str);
-        relation reward(Sym, Dec, Rec);
+        #[ds(crate::sink)] relation check(Sym, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink)] relation note(Sym, ClauseId, &'static str, [Val; 6]);
+        #[ds(crate::sink)] relation tier(Sym, &'static str);
+        #[ds(crate::sink)] relation reward(Sym, Dec, Rec);
 
         // ---- Subjects: anchors with an `anchor` or a `signup` record.
         subject(a) <-- anchor(a, _, _, _, _, _, _, _);
@@ -1285,8 +1285,8 @@ fn session_rules(
             relation focus(Sym);
             relation base(Sym, ClauseId, Outcome, Val, Val);      // every session clause but sequence and seat, for the month's sessions
             relation check(Sym, ClauseId, Outcome, Val, Val);     // the verdict clauses of today's sessions
-            relation cite(Sym, ClauseId, Rec);
-            relation note(Sym, ClauseId, &'static str, [Val; 6]);
+            #[ds(crate::sink)] relation cite(Sym, ClauseId, Rec);
+            #[ds(crate::sink)] relation note(Sym, ClauseId, &'static str, [Val; 6]);
             relation has_result(Sym);
             relation has_history(Sym);
 
@@ -1531,7 +1531,7 @@ fn session_rules(
 
             // Today's admitted sessions: every verdict clause passes (or does not apply).
             relation bad(Sym);
-            relation admitted(Sym);
+            #[ds(crate::sink)] relation admitted(Sym);
             bad(s) <-- check(s, _, o, _, _), if *o == Outcome::Fail || *o == Outcome::Missing;
             admitted(s) <-- focus(s), !bad(s);
         };
@@ -1646,15 +1646,15 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
         relation bonus_tier(Dec, Dec, Dec) = bonus_tiers;                                        // min record, category coupon, extra PV
 
         relation anchor_month(Sym, Month);
-        relation check(Sym, Month, ClauseId, Outcome, Val, Val);
-        relation cite(Sym, Month, ClauseId, Rec);
-        relation note(Sym, Month, ClauseId, &'static str, [Val; 6]);
-        relation nest(Sym, Month, ClauseId, Sym);
-        relation flag(Sym, Month, ClauseId);
-        relation session_flag(Sym, ClauseId);
-        relation session_cite(Sym, ClauseId, Rec);
-        relation session_note(Sym, ClauseId, &'static str, [Val; 6]);
-        relation reward(Sym, &'static str, Dec, &'static str, Date, Rec);                         // session, kind, amount, unit, issue date, record behind it
+        #[ds(crate::sink)] relation check(Sym, Month, ClauseId, Outcome, Val, Val);
+        #[ds(crate::sink)] relation cite(Sym, Month, ClauseId, Rec);
+        #[ds(crate::sink)] relation note(Sym, Month, ClauseId, &'static str, [Val; 6]);
+        #[ds(crate::sink)] relation nest(Sym, Month, ClauseId, Sym);
+        #[ds(crate::sink)] relation flag(Sym, Month, ClauseId);
+        #[ds(crate::sink)] relation session_flag(Sym, ClauseId);
+        #[ds(crate::sink)] relation session_cite(Sym, ClauseId, Rec);
+        #[ds(crate::sink)] relation session_note(Sym, ClauseId, &'static str, [Val; 6]);
+        #[ds(crate::sink)] relation reward(Sym, &'static str, Dec, &'static str, Date, Rec);                         // session, kind, amount, unit, issue date, record behind it
 
         // ---- Subjects: (anchor, month of the session date) of every application. Only admitted sessions count.
         anchor_month(a, d.month()) <-- application(_, a, d, _, _, _, _, _);

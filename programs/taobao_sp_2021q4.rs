@@ -376,10 +376,10 @@ fn evaluate(input: &Input) -> Derivation {
 
         relation sp_month(Sym, Month);
         relation check(Sym, Month, ClauseId, Outcome, Val, Val);                      // the scope (verdict) clauses
-        relation info(Sym, Month, ClauseId, Outcome, Val, Val);                       // reward clauses: totals, dates
-        relation cite(Sym, Month, ClauseId, Rec);
-        relation note(Sym, Month, ClauseId, &'static str, [Val; 6]);
-        relation flag(Sym, Month, ClauseId);
+        #[ds(crate::sink)] relation info(Sym, Month, ClauseId, Outcome, Val, Val);                       // reward clauses: totals, dates
+        #[ds(crate::sink)] relation cite(Sym, Month, ClauseId, Rec);
+        #[ds(crate::sink)] relation note(Sym, Month, ClauseId, &'static str, [Val; 6]);
+        #[ds(crate::sink)] relation flag(Sym, Month, ClauseId);
         relation reward(Sym, Month, ClauseId, Sym, Dec);                              // sp, month, clause, merchant, amount
 
         // ---- Subjects: every provider × every campaign month.
@@ -513,9 +513,9 @@ fn evaluate(input: &Input) -> Derivation {
         relation redeem_by(Month, Date);
         relation has_override(Date);
         relation workday(Date);
-        relation rest_day(Date, Rec);
+        #[ds(crate::sink)] relation rest_day(Date, Rec);
         relation step(Month, Date, u32);                                             // M, day, working days in [day, redeem_by)
-        relation email_by(Month, Date);
+        #[ds(crate::sink)] relation email_by(Month, Date);
         redeem_by(m, dates(*m, announce_day, redeem_day, validity_days).1) <-- campaign_month(m);
         has_override(d) <-- calendar_day(d, _, _);
         workday(d) <-- calendar(d), calendar_day(d, true, _);
