@@ -1088,20 +1088,19 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     }
     der.tiers.extend(res.tier.iter().map(|&(p, t)| (subjects.get(PRODUCT, p), t)));
     der.flags.extend(res.flag.iter().map(|&(s, f)| (subjects.get(kind_of(f), s), f)));
-    if input.evidence {
-        der.cites
-            .extend(res.cite.iter().map(|&(s, clause, r)| (subjects.get(kind_of(clause), s), clause, r)));
-        der.nests.extend(
-            res.nest
-                .iter()
-                .map(|&(s, clause, inner_kind, inner)| (subjects.get(kind_of(clause), s), clause, subjects.get(inner_kind, inner))),
-        );
-        der.details.extend(
-            res.note
-                .iter()
-                .map(|&(s, clause, msg, args)| Detail::note(subjects.get(kind_of(clause), s), clause, msg, &args)),
-        );
-    }
+    // empty when the caller reads no evidence (the evidence sinks dropped their rows)
+    der.cites
+        .extend(res.cite.iter().map(|&(s, clause, r)| (subjects.get(kind_of(clause), s), clause, r)));
+    der.nests.extend(
+        res.nest
+            .iter()
+            .map(|&(s, clause, inner_kind, inner)| (subjects.get(kind_of(clause), s), clause, subjects.get(inner_kind, inner))),
+    );
+    der.details.extend(
+        res.note
+            .iter()
+            .map(|&(s, clause, msg, args)| Detail::note(subjects.get(kind_of(clause), s), clause, msg, &args)),
+    );
     for &(o, amount, _) in &res.claim {
         let subj = subjects.get(ORDER, o);
         // the claim's records are the `cite` rows of the claim rules; the explainer shows them on the reward node

@@ -30,10 +30,6 @@ pub(crate) fn fx_hash<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
     Hasher::default().hash_one(v)
 }
 
-fn hash(s: &[u8]) -> u64 {
-    fx_hash(s)
-}
-
 fn text<'a>(bytes: &'a [u8], ends: &[u64], id: u32) -> &'a [u8] {
     let end = ends[id as usize] as usize;
     let start = if id == 0 { 0 } else { ends[id as usize - 1] as usize };
@@ -55,7 +51,7 @@ impl Interner {
         let s = s.as_bytes();
         let entry = self
             .table
-            .entry(hash(s), |&id| text(bytes, ends, id) == s, |&id| hash(text(bytes, ends, id)));
+            .entry(fx_hash(s), |&id| text(bytes, ends, id) == s, |&id| fx_hash(text(bytes, ends, id)));
         match entry {
             Entry::Occupied(e) => Sym(*e.get()),
             Entry::Vacant(e) => {
@@ -71,7 +67,7 @@ impl Interner {
     pub fn get(&self, s: &str) -> Option<Sym> {
         let s = s.as_bytes();
         self.table
-            .find(hash(s), |&id| text(&self.bytes, &self.ends, id) == s)
+            .find(fx_hash(s), |&id| text(&self.bytes, &self.ends, id) == s)
             .map(|&id| Sym(id))
     }
 
