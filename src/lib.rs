@@ -2,6 +2,7 @@
 //! themselves down to the input records.
 
 pub mod cli;
+pub mod direct;
 pub mod engine;
 pub mod error;
 pub mod explain;

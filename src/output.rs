@@ -222,7 +222,8 @@ fn csv_cell(c: &str) -> String {
 }
 
 /// Writes through `f` into a temporary file beside `path`, then renames it over `path`. On any error the temporary
-/// file is removed and `path` is left as it was.
+/// file is removed and `path` is left as it was. The file is written around the page cache where it can be
+/// (`direct::DirectFile`), which buffers: `f` need not.
 pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path
@@ -232,10 +233,9 @@ pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::
     let tmp = dir.join(format!(".{name}.zhunru-{}.tmp", std::process::id()));
     let result = (|| {
         let t = std::time::Instant::now();
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
+        let mut w = crate::direct::DirectFile::create(&tmp)?;
         f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
+        let file = w.finish()?;
         crate::engine::timing("write: written", t);
         file.sync_all()?;
         crate::engine::timing("write: synced", t);

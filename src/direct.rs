@@ -1,0 +1,239 @@
+//! An output file written around the page cache. A batch run writes gigabytes once and never reads them back; on
+//! Linux, buffered writes spend their time in the kernel finding and filling fresh page-cache pages (measured on the
+//! benchmark VM: `dd` of 3 GB at 300–470 MB/s buffered, 1.1–1.3 GB/s with O_DIRECT), and they push the input facts
+//! out of the cache besides. With O_DIRECT the data goes from an aligned buffer straight to the device.
+//!
+//! O_DIRECT wants the buffer, the length and the file offset aligned, so whole aligned blocks are written and the last
+//! one is padded with zeros and cut back (`set_len`) to the true length. A file system that refuses O_DIRECT (tmpfs,
+//! some network file systems) gets the same bytes through ordinary writes; so do other systems.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Alignment of buffer addresses, lengths and offsets: covers 512-byte and 4 KiB logical blocks.
+const ALIGN: usize = 4096;
+/// Bytes handed to the device per write.
+const CAPACITY: usize = 4 << 20;
+
+/// A file being written in `CAPACITY`-byte aligned blocks. Call [`DirectFile::finish`]: dropped without it, the file
+/// may end in padding.
+pub struct DirectFile {
+    file: File,
+    buf: AlignedBuf,
+    filled: usize,
+    /// Bytes accepted so far: the file's true length once finished.
+    len: u64,
+    direct: bool,
+}
+
+impl DirectFile {
+    /// Creates (or truncates) `path` for writing, with O_DIRECT where the system and file system allow it.
+    pub fn create(path: &Path) -> io::Result<DirectFile> {
+        let (file, direct) = open(path)?;
+        Ok(DirectFile {
+            file,
+            buf: AlignedBuf::new(CAPACITY),
+            filled: 0,
+            len: 0,
+            direct,
+        })
+    }
+
+    /// Whether writes bypass the page cache (false after a fallback).
+    pub fn is_direct(&self) -> bool {
+        self.direct
+    }
+
+    /// Writes what is buffered, the last block padded and then cut back to the true length; returns the file.
+    pub fn finish(mut self) -> io::Result<File> {
+        let tail = self.filled;
+        if self.direct && !tail.is_multiple_of(ALIGN) {
+            let padded = tail.next_multiple_of(ALIGN);
+            self.buf.as_mut()[tail..padded].fill(0);
+            self.filled = padded;
+        }
+        self.flush_blocks()?;
+        if self.direct {
+            self.file.set_len(self.len)?;
+        }
+        Ok(self.file)
+    }
+
+    /// Writes the buffer's `filled` bytes out and empties it.
+    fn flush_blocks(&mut self) -> io::Result<()> {
+        let mut at = 0;
+        while at < self.filled {
+            let chunk = &self.buf.as_mut()[at..self.filled];
+            match (&self.file).write(chunk) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => at += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // refused at write time (or a short write left the rest unaligned): go on through the page cache
+                Err(e) if self.direct && is_unaligned(&e) => {
+                    set_direct(&self.file, false)?;
+                    self.direct = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.filled = 0;
+        Ok(())
+    }
+}
+
+impl Write for DirectFile {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = data.len().min(CAPACITY - self.filled);
+        self.buf.as_mut()[self.filled..self.filled + n].copy_from_slice(&data[..n]);
+        self.filled += n;
+        self.len += n as u64;
+        if self.filled == CAPACITY {
+            self.flush_blocks()?;
+        }
+        Ok(n)
+    }
+
+    /// Whole blocks only: a partial block stays buffered until more comes or `finish`.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A zeroed heap buffer whose address is `ALIGN`-aligned.
+struct AlignedBuf {
+    ptr: std::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the buffer is owned memory like a Vec<u8>
+unsafe impl Send for AlignedBuf {}
+
+impl AlignedBuf {
+    fn layout(len: usize) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(len, ALIGN).expect("a valid buffer layout")
+    }
+
+    fn new(len: usize) -> AlignedBuf {
+        // SAFETY: the layout has a non-zero size
+        let ptr = unsafe { std::alloc::alloc_zeroed(Self::layout(len)) };
+        let ptr = std::ptr::NonNull::new(ptr).unwrap_or_else(|| std::alloc::handle_alloc_error(Self::layout(len)));
+        AlignedBuf { ptr, len }
+    }
+
+    fn as_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `len` initialized bytes owned by this buffer
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for AlignedBuf {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with this layout
+        unsafe { std::alloc::dealloc(self.ptr.as_ptr(), Self::layout(self.len)) }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn open(path: &Path) -> io::Result<(File, bool)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    match opts.clone().custom_flags(libc::O_DIRECT).open(path) {
+        Ok(f) => Ok((f, true)),
+        Err(e) if is_unaligned(&e) => Ok((opts.open(path)?, false)),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open(path: &Path) -> io::Result<(File, bool)> {
+    Ok((File::create(path)?, false))
+}
+
+/// EINVAL: what O_DIRECT answers when the file system or the alignment does not suit it.
+fn is_unaligned(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    return e.raw_os_error() == Some(libc::EINVAL);
+    #[cfg(not(target_os = "linux"))]
+    return false;
+}
+
+#[cfg(target_os = "linux")]
+fn set_direct(file: &File, on: bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this File owns, with integer arguments
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let flags = if on { flags | libc::O_DIRECT } else { flags & !libc::O_DIRECT };
+    // SAFETY: as above
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_direct(_file: &File, _on: bool) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(dir: &Path, sizes: &[usize]) {
+        let path = dir.join("out");
+        let mut expected = Vec::new();
+        let mut f = DirectFile::create(&path).unwrap();
+        for (i, &n) in sizes.iter().enumerate() {
+            let piece: Vec<u8> = (0..n).map(|j| (i * 31 + j) as u8).collect();
+            f.write_all(&piece).unwrap();
+            expected.extend_from_slice(&piece);
+        }
+        f.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), expected, "sizes {sizes:?}");
+    }
+
+    #[test]
+    fn files_hold_exactly_what_was_written_whatever_the_sizes() {
+        let dir = std::env::temp_dir().join(format!("zhunru-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for sizes in [
+            &[][..],
+            &[1],
+            &[ALIGN],
+            &[ALIGN + 1],
+            &[CAPACITY],
+            &[CAPACITY - 1, 2],
+            &[CAPACITY + 5, 3 * ALIGN, 17],
+            &[3 * CAPACITY + 4095],
+        ] {
+            roundtrip(&dir, sizes);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_refused_direct_write_goes_on_through_the_page_cache() {
+        let dir = std::env::temp_dir().join(format!("zhunru-direct-off-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out");
+        let mut f = DirectFile::create(&path).unwrap();
+        if f.is_direct() {
+            // misalign the next write as a short write would
+            f.write_all(b"x").unwrap();
+            let unaligned = f.flush_blocks();
+            assert!(unaligned.is_ok(), "{unaligned:?}");
+            assert!(!f.is_direct());
+        }
+        f.write_all(b"yz").unwrap();
+        f.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"xyz");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
