@@ -677,6 +677,7 @@ fn evaluate_shard(input: &Input, inp: Inputs) -> Derivation {
     // citations, notes, nests and chains are derived all the same; a caller that reads none of them has them dropped
     let _evidence = crate::sink::keep_evidence(input.evidence || !input.explain.is_empty());
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation merchant(Sym, Sym, bool, Rec) = inp.merchant_in;                  // shop_id, kind, novice
         relation experience_score(Sym, Dec, Date, Rec) = inp.experience_score_in;  // shop_id, score, date
         relation shop_link(Sym, Sym, Sym, Rec) = inp.shop_link_in;                 // shop_id, linked_shop_id, basis

@@ -8,6 +8,7 @@ pub mod error;
 pub mod explain;
 pub mod facts;
 pub mod generate;
+pub mod index;
 pub mod intern;
 pub mod num;
 pub mod output;
