@@ -774,6 +774,7 @@ fn day_facts(input: &Input, cfg: &Cfg, inp: &Inputs) -> DayFacts {
     let (stars_floor, stars_points) = (cfg.stars_floor, cfg.stars_points);
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation shop(Sym, Sym) = inp.shops.iter().map(|s| (s.0, s.1)).collect::<Vec<_>>();   // shop, category
         relation since(Sym, Date) = inp.states.iter().map(|s| (s.0, s.4)).collect::<Vec<_>>();
         relation live_day(Sym, Date, i64, Rec) = inp.live.clone();                             // shop, date, effective minutes
@@ -952,6 +953,7 @@ fn ledger_day(
     let (honor_quota, king_elimination, shortfall_points) = (cfg.honor_quota, cfg.king_elimination, cfg.shortfall_points);
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation state(Sym, Level, i64, i64) = state.to_vec();                                 // shop, level held yesterday at its end, points, honor peak
         relation fresh(Sym) = fresh.to_vec();                                                  // today is the shop's `since`
         relation promoted(Sym) = promoted.to_vec();                                            // an application approved for today (a 1st)
@@ -1088,6 +1090,7 @@ fn king_rules(cfg: &Cfg, inp: &Inputs, apps: Vec<(Sym, Sym, Month, Time, Rec)>, 
         cfg.min_lighthouse,
     );
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation app(Sym, Sym, Month, Time, Rec) = apps;                                       // application, shop, month, submitted at
         relation held_on(Sym, Date, Level) = history.to_vec();                                 // stratum 2: the level held each day
         relation since(Sym, Date) = inp.states.iter().map(|s| (s.0, s.4)).collect::<Vec<_>>();

@@ -437,6 +437,7 @@ fn evaluate(input: &Input) -> Derivation {
     }
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation member(Sym, Time, Rec) = member_in;                            // shop_id, confirmed_at
         relation anchor(Sym, bool, i64, Rec) = anchor_in;                       // anchor_id, virtual, level
         relation live_session(Sym, Sym, Sym, Time, Time, bool, Dec, Rec) = session_in; // session, shop, anchor, start, end, preview, quality

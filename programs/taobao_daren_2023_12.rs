@@ -1008,6 +1008,7 @@ fn anchor_rules(input: &Input, inp: &Inputs, m0: Month, rows: &mut Rows) -> Vec<
         .collect();
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation anchor(Sym, Option<Sym>, bool, bool, bool, bool, bool, Rec) = inp.anchors.clone(); // id, mcn, account, live, float, real name, in person
         relation signup(Sym, Dec, Dec, &'static str, Rec) = inp.signups.clone();                   // anchor, gmv target, spend target, package
         relation spend(Sym, Month, Dec, Rec) = inp.spend.clone();
@@ -1267,6 +1268,7 @@ fn session_rules(
         let month = today.month();
         let prev_month = month.plus(-1);
         let res = ascent_run! {
+            #![ds(crate::index)]
             relation application(Sym, Sym, Date, Kind, Dec, Time, bool, Rec) = inp.apps.clone(); // id, anchor, date, kind, target, submitted, invited
             relation item(Sym, Sym, Sym, Dec, Dec, bool, Rec) = inp.items.clone();               // application, item, category, commission, price, flash sale
             relation result(Sym, Dec, Rec) = inp.results.clone();                                // application, GMV
@@ -1638,6 +1640,7 @@ fn month_rules(input: &Input, inp: &Inputs, held: &[Sym], rows: &mut Rows) {
     let held: Vec<(Sym,)> = held.iter().map(|&s| (s,)).collect();
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation application(Sym, Sym, Date, Kind, Dec, Time, bool, Rec) = inp.apps.clone();
         relation result(Sym, Dec, Rec) = inp.results.clone();
         relation history(Sym, Dec, Dec, Option<Dec>, Rec) = inp.history.clone();

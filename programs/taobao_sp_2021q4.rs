@@ -364,6 +364,7 @@ fn evaluate(input: &Input) -> Derivation {
     };
 
     let res = ascent_run! {
+        #![ds(crate::index)]
         relation service_provider(Sym, bool, Rec) = provider_in;                       // sp, certified
         relation sp_merchant(Sym, Sym, bool, bool, Date, Option<Date>, Rec) = coop_in; // sp, merchant, commission mode, signed, start, end
         relation merchant_live(Sym, Month, bool, Rec) = live_in;                      // merchant, month, active
