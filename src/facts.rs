@@ -388,7 +388,8 @@ fn stream_parse(sources: &[Source], relations: &'static [Relation], rels: &mut [
                         errs,
                         lines,
                     } => {
-                        let to_global: Vec<Sym> = local.strings().map(|s| syms.intern(s)).collect();
+                        let mut to_global: Vec<Sym> = Vec::with_capacity(local.len());
+                        syms.intern_all(local.strings(), &mut to_global);
                         let rows = &mut rels[sources[src].rel].rows;
                         if base == 0 && len > 0 {
                             // room for the whole file at the first chunk's rows per byte (+2%), so that the

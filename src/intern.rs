@@ -1,24 +1,34 @@
 //! String interning. Ids are `u32`s whose order is the byte order of their strings (the table is renumbered
 //! once loading is done), so rules may compare ids where a policy breaks ties by id.
 
-use hashbrown::hash_table::{Entry, HashTable};
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Sym(pub u32);
 
 /// Every string once, in one byte arena; the table holds ids only and hashes through the arena. At a million shops
-/// there are ~40M ids: a map of boxed strings (two allocations and ~90 bytes per id) would be several GB by itself.
+/// there are ~45M ids: a map of boxed strings (two allocations and ~90 bytes per id) would be several GB by itself.
+///
+/// The table is our own (open addressing, linear probing) rather than a library map, so that a batch of lookups
+/// (`intern_all`) can fetch the memory each will touch before any of them needs it: in a table of 45M ids every
+/// lookup misses the cache two or three times, and one at a time they waited for each miss in turn.
 #[derive(Default)]
 pub struct Interner {
     bytes: Vec<u8>,
     /// `ends[i]` is where string `i` ends in `bytes` (it starts where `i - 1` ends).
     ends: Vec<u64>,
-    table: HashTable<u32>,
+    /// A power of two of slots (or none yet), at most `MAX_LOAD` full: 0 is empty, otherwise the string's hash's high
+    /// 32 bits and its id + 1. A string's home slot is its hash's low bits.
+    slots: Vec<u64>,
 }
 
+/// Fullest the table gets (numerator, denominator): linear probing stays short below ~3/4.
+const MAX_LOAD: (usize, usize) = (7, 10);
+/// Lookups whose memory is fetched together in `intern_all`.
+const BATCH: usize = 16;
+
 impl std::fmt::Debug for Interner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         write!(f, "Interner({} strings)", self.len())
     }
 }
@@ -36,39 +46,137 @@ fn text<'a>(bytes: &'a [u8], ends: &[u64], id: u32) -> &'a [u8] {
     &bytes[start..end]
 }
 
+/// Slots enough for `strings` strings without growing.
+fn slots_for(strings: usize) -> usize {
+    (strings * MAX_LOAD.1 / MAX_LOAD.0 + 1).next_power_of_two().max(16)
+}
+
+/// Asks the processor to start loading the cache line at `p`; a hint only.
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, whatever the address
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p as *const i8)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 impl Interner {
     /// Room for about `strings` strings of `bytes` bytes in all, without growing.
     pub fn with_capacity(strings: usize, bytes: usize) -> Interner {
         Interner {
             bytes: Vec::with_capacity(bytes),
             ends: Vec::with_capacity(strings),
-            table: HashTable::with_capacity(strings),
+            slots: vec![0; slots_for(strings)],
         }
     }
 
     pub fn intern(&mut self, s: &str) -> Sym {
-        let (bytes, ends) = (&mut self.bytes, &mut self.ends);
         let s = s.as_bytes();
-        let entry = self
-            .table
-            .entry(fx_hash(s), |&id| text(bytes, ends, id) == s, |&id| fx_hash(text(bytes, ends, id)));
-        match entry {
-            Entry::Occupied(e) => Sym(*e.get()),
-            Entry::Vacant(e) => {
-                let id = u32::try_from(ends.len()).expect("fewer than 2^32 distinct strings");
-                bytes.extend_from_slice(s);
-                ends.push(bytes.len() as u64);
-                e.insert(id);
-                Sym(id)
+        self.intern_hashed(s, fx_hash(s))
+    }
+
+    /// Interns every string of `strings` in turn, pushing their ids to `ids`: `intern` on each, but a batch at a
+    /// time, with the slots, ends and bytes that each lookup will compare fetched ahead, stage by stage.
+    pub fn intern_all<'s>(&mut self, strings: impl Iterator<Item = &'s str>, ids: &mut Vec<Sym>) {
+        let mut batch: [(&[u8], u64); BATCH] = [(&[], 0); BATCH];
+        let mut strings = strings.peekable();
+        while strings.peek().is_some() {
+            let mut n = 0;
+            for s in strings.by_ref().take(BATCH) {
+                batch[n] = (s.as_bytes(), fx_hash(s.as_bytes()));
+                n += 1;
             }
+            self.reserve_one_more(n);
+            let mask = self.slots.len() - 1;
+            for &(_, h) in &batch[..n] {
+                prefetch(&self.slots[h as usize & mask]);
+            }
+            // a string already here most often sits in its home slot: fetch where its text ends, then the text
+            let home = |h: u64| {
+                let slot = self.slots[h as usize & mask];
+                (slot != 0 && slot >> 32 == h >> 32).then(|| (slot as u32 - 1) as usize)
+            };
+            for &(_, h) in &batch[..n] {
+                if let Some(id) = home(h) {
+                    prefetch(&self.ends[id.saturating_sub(1)]);
+                }
+            }
+            for &(_, h) in &batch[..n] {
+                if let Some(id) = home(h) {
+                    let start = if id == 0 { 0 } else { self.ends[id - 1] as usize };
+                    prefetch(self.bytes.as_ptr().wrapping_add(start));
+                }
+            }
+            for &(s, h) in &batch[..n] {
+                ids.push(self.intern_hashed(s, h));
+            }
+        }
+    }
+
+    /// Grows the table, if need be, so that `more` strings fit.
+    fn reserve_one_more(&mut self, more: usize) {
+        if (self.ends.len() + more) * MAX_LOAD.1 <= self.slots.len() * MAX_LOAD.0 {
+            return;
+        }
+        let mut slots = vec![0u64; slots_for(self.ends.len() + more).max(self.slots.len() * 2)];
+        let mask = slots.len() - 1;
+        for id in 0..self.ends.len() as u32 {
+            let h = fx_hash(text(&self.bytes, &self.ends, id));
+            let mut i = h as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = (h >> 32) << 32 | (id as u64 + 1);
+        }
+        self.slots = slots;
+    }
+
+    fn intern_hashed(&mut self, s: &[u8], hash: u64) -> Sym {
+        self.reserve_one_more(1);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                let id = u32::try_from(self.ends.len())
+                    .ok()
+                    .filter(|&id| id < u32::MAX)
+                    .expect("fewer than 2^32 - 1 distinct strings");
+                self.bytes.extend_from_slice(s);
+                self.ends.push(self.bytes.len() as u64);
+                self.slots[i] = (hash >> 32) << 32 | (id as u64 + 1);
+                return Sym(id);
+            }
+            let id = slot as u32 - 1;
+            if slot >> 32 == hash >> 32 && text(&self.bytes, &self.ends, id) == s {
+                return Sym(id);
+            }
+            i = (i + 1) & mask;
         }
     }
 
     pub fn get(&self, s: &str) -> Option<Sym> {
         let s = s.as_bytes();
-        self.table
-            .find(fx_hash(s), |&id| text(&self.bytes, &self.ends, id) == s)
-            .map(|&id| Sym(id))
+        if self.slots.is_empty() {
+            return None;
+        }
+        let hash = fx_hash(s);
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            let id = slot as u32 - 1;
+            if slot >> 32 == hash >> 32 && text(&self.bytes, &self.ends, id) == s {
+                return Some(Sym(id));
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     pub fn resolve(&self, id: Sym) -> &str {
@@ -120,8 +228,9 @@ impl Interner {
             ends.push(bytes.len() as u64);
         }
         // the table's entries keep their places (a string's hash does not change), only their ids are renumbered
-        for id in self.table.iter_mut() {
-            *id = remap[*id as usize].0;
+        for slot in self.slots.iter_mut().filter(|s| **s != 0) {
+            let old = (*slot as u32 - 1) as usize;
+            *slot = (*slot >> 32) << 32 | (remap[old].0 as u64 + 1);
         }
         self.bytes = bytes;
         self.ends = ends;
@@ -179,5 +288,24 @@ mod tests {
         for (w, id) in words.iter().zip(&ids) {
             assert_eq!(i.get(w), Some(remap[id.0 as usize]));
         }
+    }
+
+    #[test]
+    fn a_batch_interns_as_one_string_at_a_time_does() {
+        // repeats inside one batch and across batches, growth from empty, strings already there
+        let words: Vec<String> = (0..5_000).map(|n| format!("O{}", (n * 37) % 1_300)).collect();
+        let (mut one, mut all) = (Interner::default(), Interner::default());
+        for w in ["O5", "O17", ""] {
+            one.intern(w);
+            all.intern(w);
+        }
+        let singly: Vec<Sym> = words.iter().map(|w| one.intern(w)).collect();
+        let mut batched = Vec::new();
+        all.intern_all(words.iter().map(String::as_str), &mut batched);
+        assert_eq!(batched, singly);
+        assert_eq!(all.len(), one.len());
+        assert!(all.strings().eq(one.strings()));
+        assert_eq!(all.get("O17"), Some(Sym(1)));
+        assert_eq!(all.get("O1300"), None);
     }
 }
