@@ -32,7 +32,7 @@ pub struct Partition {
 impl Partition {
     /// Routes every record with `route(relation name, values)`; a relation routed `Every` by its first record is
     /// shared whole (every record of it must route `Every`).
-    pub fn new(facts: &FactSet, parts: usize, route: impl Fn(&str, &Vals) -> Route) -> Partition {
+    pub fn new(facts: &FactSet, parts: usize, route: impl Fn(&str, &Vals) -> Route + Sync) -> Partition {
         let rels = facts
             .rels
             .iter()
@@ -42,16 +42,31 @@ impl Partition {
                 // part numbers, with two sentinels: 4 bytes a record while routing
                 const EVERY: u32 = u32::MAX;
                 const NOWHERE: u32 = u32::MAX - 1;
-                let routes: Vec<u32> = (0..table.len())
-                    .map(|r| match route(name, &table.vals(r)) {
-                        Route::Part(k) => {
-                            assert!(k < parts, "`{name}` routed to part {k} of {parts}");
-                            k as u32
+                let mut routes: Vec<u32> = vec![0; table.len()];
+                let fill = |from: usize, out: &mut [u32]| {
+                    for (r, o) in (from..).zip(out) {
+                        *o = match route(name, &table.vals(r)) {
+                            Route::Part(k) => {
+                                assert!(k < parts, "`{name}` routed to part {k} of {parts}");
+                                k as u32
+                            }
+                            Route::Every => EVERY,
+                            Route::Nowhere => NOWHERE,
+                        };
+                    }
+                };
+                // a large relation's records are routed on every core, a slice each
+                let per = table.len().div_ceil(crate::facts::cores()).max(1 << 16);
+                if routes.len() <= per {
+                    fill(0, &mut routes);
+                } else {
+                    std::thread::scope(|scope| {
+                        for (i, out) in routes.chunks_mut(per).enumerate() {
+                            let fill = &fill;
+                            scope.spawn(move || fill(i * per, out));
                         }
-                        Route::Every => EVERY,
-                        Route::Nowhere => NOWHERE,
-                    })
-                    .collect();
+                    });
+                }
                 if routes.first() == Some(&EVERY) {
                     assert!(routes.iter().all(|&r| r == EVERY), "`{name}` is shared only in part");
                     return Grouping::Every;
