@@ -89,7 +89,7 @@ impl Interner {
                 batch[n] = (s.as_bytes(), fx_hash(s.as_bytes()));
                 n += 1;
             }
-            self.reserve_one_more(n);
+            self.reserve(n);
             let mask = self.slots.len() - 1;
             for &(_, h) in &batch[..n] {
                 prefetch(&self.slots[h as usize & mask]);
@@ -116,8 +116,8 @@ impl Interner {
         }
     }
 
-    /// Grows the table, if need be, so that `more` strings fit.
-    fn reserve_one_more(&mut self, more: usize) {
+    /// Grows the table, if need be, so that `more` strings more fit.
+    fn reserve(&mut self, more: usize) {
         if (self.ends.len() + more) * MAX_LOAD.1 <= self.slots.len() * MAX_LOAD.0 {
             return;
         }
@@ -135,24 +135,34 @@ impl Interner {
     }
 
     fn intern_hashed(&mut self, s: &[u8], hash: u64) -> Sym {
-        self.reserve_one_more(1);
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
+        self.reserve(1);
+        match self.probe(s, hash) {
+            Ok(id) => id,
+            Err(empty) => {
                 let id = u32::try_from(self.ends.len())
                     .ok()
                     .filter(|&id| id < u32::MAX)
                     .expect("fewer than 2^32 - 1 distinct strings");
                 self.bytes.extend_from_slice(s);
                 self.ends.push(self.bytes.len() as u64);
-                self.slots[i] = (hash >> 32) << 32 | (id as u64 + 1);
-                return Sym(id);
+                self.slots[empty] = (hash >> 32) << 32 | (id as u64 + 1);
+                Sym(id)
+            }
+        }
+    }
+
+    /// The id of `s` (whose hash is `hash`), or the empty slot where it would go. The table has slots.
+    fn probe(&self, s: &[u8], hash: u64) -> Result<Sym, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return Err(i);
             }
             let id = slot as u32 - 1;
             if slot >> 32 == hash >> 32 && text(&self.bytes, &self.ends, id) == s {
-                return Sym(id);
+                return Ok(Sym(id));
             }
             i = (i + 1) & mask;
         }
@@ -160,22 +170,9 @@ impl Interner {
 
     pub fn get(&self, s: &str) -> Option<Sym> {
         let s = s.as_bytes();
-        if self.slots.is_empty() {
-            return None;
-        }
-        let hash = fx_hash(s);
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                return None;
-            }
-            let id = slot as u32 - 1;
-            if slot >> 32 == hash >> 32 && text(&self.bytes, &self.ends, id) == s {
-                return Some(Sym(id));
-            }
-            i = (i + 1) & mask;
+        match self.slots.is_empty() {
+            true => None,
+            false => self.probe(s, fx_hash(s)).ok(),
         }
     }
 
