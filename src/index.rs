@@ -7,7 +7,7 @@
 //! Declared for a whole program with `#![ds(crate::index)]` inside `ascent_run!`; `#[ds(crate::sink)]` still
 //! declares a relation no rule reads.
 
-use ascent::internal::{RelIndexMerge, RelIndexRead, RelIndexReadAll, RelIndexWrite, ToRelIndex};
+use ascent::internal::{RelIndexMerge, RelIndexRead, RelIndexReadAll, RelIndexWrite};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash};
@@ -149,42 +149,43 @@ impl<'a, K: Eq + Hash + 'a, V: Clone + 'a> RelIndexReadAll<'a> for Index<K, V> {
     }
 }
 
-impl<K, V> ascent::internal::Freezable for Index<K, V> {}
+/// Ascent reaches an index through `ToRelIndex`; an index that is its own whole state (this one, a sink's) hands out
+/// itself. `self_index!(Type)` implements that for `Type<K, V>`.
+macro_rules! self_index {
+    ($t: ident) => {
+        impl<K, V> ascent::internal::Freezable for $t<K, V> {}
 
-impl<K, V, R> ToRelIndex<R> for Index<K, V> {
-    type RelIndex<'a>
-        = &'a Self
-    where
-        Self: 'a,
-        R: 'a;
-    #[inline(always)]
-    fn to_rel_index<'a>(&'a self, _rel: &'a R) -> Self::RelIndex<'a> {
-        self
-    }
-    type RelIndexWrite<'a>
-        = &'a mut Self
-    where
-        Self: 'a,
-        R: 'a;
-    #[inline(always)]
-    fn to_rel_index_write<'a>(&'a mut self, _rel: &'a mut R) -> Self::RelIndexWrite<'a> {
-        self
-    }
+        impl<K, V, R> ascent::internal::ToRelIndex<R> for $t<K, V> {
+            type RelIndex<'a>
+                = &'a Self
+            where
+                Self: 'a,
+                R: 'a;
+            #[inline(always)]
+            fn to_rel_index<'a>(&'a self, _rel: &'a R) -> Self::RelIndex<'a> {
+                self
+            }
+            type RelIndexWrite<'a>
+                = &'a mut Self
+            where
+                Self: 'a,
+                R: 'a;
+            #[inline(always)]
+            fn to_rel_index_write<'a>(&'a mut self, _rel: &'a mut R) -> Self::RelIndexWrite<'a> {
+                self
+            }
+        }
+    };
 }
+pub(crate) use self_index;
+
+self_index!(Index);
 
 // The macros ascent expands for a relation of a program declared `#![ds(crate::index)]`: ascent's `rel` provider's,
-// but for `rel_ind`.
-macro_rules! rel_codegen {
-    ($($tt: tt)*) => {};
-}
+// but for `rel_ind` (`rel_codegen` and `rel_ind_common` are the sink's, which are ascent's).
 macro_rules! rel {
     ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
         ::std::vec::Vec<$field_types>
-    };
-}
-macro_rules! rel_ind_common {
-    ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
-        ()
     };
 }
 macro_rules! rel_full_ind {
@@ -198,7 +199,10 @@ macro_rules! rel_ind {
     };
 }
 #[allow(unused_imports)]
-pub(crate) use {rel, rel_codegen, rel_full_ind, rel_ind, rel_ind_common};
+pub(crate) use {
+    crate::sink::{rel_codegen, rel_ind_common},
+    rel, rel_full_ind, rel_ind,
+};
 
 #[cfg(test)]
 mod tests {

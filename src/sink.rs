@@ -124,28 +124,7 @@ impl<K, V> ascent::internal::RelIndexMerge for NoIndex<K, V> {
     fn merge_delta_to_total_new_to_delta(_new: &mut Self, _delta: &mut Self, _total: &mut Self) {}
 }
 
-impl<K, V> ascent::internal::Freezable for NoIndex<K, V> {}
-
-impl<K, V, R> ascent::internal::ToRelIndex<R> for NoIndex<K, V> {
-    type RelIndex<'a>
-        = &'a Self
-    where
-        Self: 'a,
-        R: 'a;
-    #[inline(always)]
-    fn to_rel_index<'a>(&'a self, _rel: &'a R) -> Self::RelIndex<'a> {
-        self
-    }
-    type RelIndexWrite<'a>
-        = &'a mut Self
-    where
-        Self: 'a,
-        R: 'a;
-    #[inline(always)]
-    fn to_rel_index_write<'a>(&'a mut self, _rel: &'a mut R) -> Self::RelIndexWrite<'a> {
-        self
-    }
-}
+crate::index::self_index!(NoIndex);
 
 // The macros ascent expands for a relation declared `#[ds(crate::sink)]`.
 macro_rules! rel_codegen {
