@@ -71,7 +71,7 @@ impl DirectFile {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // refused at write time (or a short write left the rest unaligned): go on through the page cache
                 Err(e) if self.direct && is_unaligned(&e) => {
-                    set_direct(&self.file, false)?;
+                    direct_off(&self.file)?;
                     self.direct = false;
                 }
                 Err(e) => return Err(e),
@@ -159,8 +159,9 @@ fn is_unaligned(e: &io::Error) -> bool {
     return false;
 }
 
+/// Clears O_DIRECT on an open file: later writes go through the page cache.
 #[cfg(target_os = "linux")]
-fn set_direct(file: &File, on: bool) -> io::Result<()> {
+fn direct_off(file: &File) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let fd = file.as_raw_fd();
     // SAFETY: fcntl on a descriptor this File owns, with integer arguments
@@ -168,16 +169,15 @@ fn set_direct(file: &File, on: bool) -> io::Result<()> {
     if flags < 0 {
         return Err(io::Error::last_os_error());
     }
-    let flags = if on { flags | libc::O_DIRECT } else { flags & !libc::O_DIRECT };
     // SAFETY: as above
-    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_DIRECT) } < 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn set_direct(_file: &File, _on: bool) -> io::Result<()> {
+fn direct_off(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
