@@ -6,8 +6,12 @@
 //!
 //! Declared for a whole program with `#![ds(crate::index)]` inside `ascent_run!`; `#[ds(crate::sink)]` still
 //! declares a relation no rule reads.
+//!
+//! Each table (a relation's whole-row index, each column index) carries an id made of its relation's name and columns,
+//! and takes its first size from what the same table reached in a run's first shard (`crate::sizes`).
 
-use ascent::internal::{RelIndexMerge, RelIndexRead, RelIndexReadAll, RelIndexWrite};
+use crate::sizes;
+use ascent::internal::{RelFullIndexRead, RelFullIndexWrite, RelIndexMerge, RelIndexRead, RelIndexReadAll, RelIndexWrite};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash};
@@ -64,21 +68,32 @@ impl<V> Vals<V> {
     }
 }
 
-/// An index of a relation: key → the values of the rows with that key.
-pub struct Index<K, V>(HashMap<K, Vals<V>, BuildHasherDefault<rustc_hash::FxHasher>>);
+type Fx = BuildHasherDefault<rustc_hash::FxHasher>;
 
-impl<K, V> Default for Index<K, V> {
+/// An index of a relation: key → the values of the rows with that key. `ID`: the table's id (`sizes::id`).
+pub struct Index<K, V, const ID: u64 = 0>(HashMap<K, Vals<V>, Fx>);
+
+impl<K, V, const ID: u64> Default for Index<K, V, ID> {
     #[inline]
     fn default() -> Self {
         Index(HashMap::default())
     }
 }
 
-impl<K: Eq + Hash, V> RelIndexWrite for Index<K, V> {
+impl<K, V, const ID: u64> Drop for Index<K, V, ID> {
+    fn drop(&mut self) {
+        sizes::seen(ID, self.0.len());
+    }
+}
+
+impl<K: Eq + Hash, V, const ID: u64> RelIndexWrite for Index<K, V, ID> {
     type Key = K;
     type Value = V;
     #[inline]
     fn index_insert(&mut self, key: K, value: V) {
+        if self.0.capacity() == 0 {
+            self.0.reserve(sizes::hint(ID));
+        }
         match self.0.entry(key) {
             Entry::Occupied(mut e) => e.get_mut().push(value),
             Entry::Vacant(e) => {
@@ -88,7 +103,7 @@ impl<K: Eq + Hash, V> RelIndexWrite for Index<K, V> {
     }
 }
 
-impl<K: Eq + Hash, V> RelIndexMerge for Index<K, V> {
+impl<K: Eq + Hash, V, const ID: u64> RelIndexMerge for Index<K, V, ID> {
     /// As ascent merges its indices (`RelIndexType1`), so that rows keep ascent's order: into the larger map, and
     /// under a key the longer list first.
     fn move_index_contents(from: &mut Self, to: &mut Self) {
@@ -112,7 +127,7 @@ impl<K: Eq + Hash, V> RelIndexMerge for Index<K, V> {
     }
 }
 
-impl<'a, K: Eq + Hash + 'a, V: Clone + 'a> RelIndexRead<'a> for Index<K, V> {
+impl<'a, K: Eq + Hash + 'a, V: Clone + 'a, const ID: u64> RelIndexRead<'a> for Index<K, V, ID> {
     type Key = K;
     type Value = &'a V;
     type IteratorType = std::slice::Iter<'a, V>;
@@ -138,7 +153,7 @@ type AllIter<'a, K, V> = std::iter::Map<
     for<'aa, 'bb> fn((&'aa K, &'bb Vals<V>)) -> (&'aa K, std::slice::Iter<'bb, V>),
 >;
 
-impl<'a, K: Eq + Hash + 'a, V: Clone + 'a> RelIndexReadAll<'a> for Index<K, V> {
+impl<'a, K: Eq + Hash + 'a, V: Clone + 'a, const ID: u64> RelIndexReadAll<'a> for Index<K, V, ID> {
     type Key = &'a K;
     type Value = &'a V;
     type ValueIteratorType = std::slice::Iter<'a, V>;
@@ -149,13 +164,13 @@ impl<'a, K: Eq + Hash + 'a, V: Clone + 'a> RelIndexReadAll<'a> for Index<K, V> {
     }
 }
 
-/// Ascent reaches an index through `ToRelIndex`; an index that is its own whole state (this one, a sink's) hands out
-/// itself. `self_index!(Type)` implements that for `Type<K, V>`.
+/// Ascent reaches an index through `ToRelIndex`; an index that is its own whole state (these, a sink's) hands out
+/// itself. `self_index!(Type)` implements that for `Type<K, V>`, `self_index!(Type, ID)` for `Type<K, V, ID>`.
 macro_rules! self_index {
-    ($t: ident) => {
-        impl<K, V> ascent::internal::Freezable for $t<K, V> {}
+    ($t: ident $(, $id: ident)?) => {
+        impl<K, V $(, const $id: u64)?> ascent::internal::Freezable for $t<K, V $(, $id)?> {}
 
-        impl<K, V, R> ascent::internal::ToRelIndex<R> for $t<K, V> {
+        impl<K, V, R $(, const $id: u64)?> ascent::internal::ToRelIndex<R> for $t<K, V $(, $id)?> {
             type RelIndex<'a>
                 = &'a Self
             where
@@ -179,7 +194,114 @@ macro_rules! self_index {
 }
 pub(crate) use self_index;
 
-self_index!(Index);
+self_index!(Index, ID);
+self_index!(FullIndex, ID);
+
+/// A relation's whole-row index (ascent's `RelFullIndexType`: the same map, hasher and merge), sized like `Index`.
+pub struct FullIndex<K, V, const ID: u64 = 0>(hashbrown::HashMap<K, V, Fx>);
+
+impl<K, V, const ID: u64> Default for FullIndex<K, V, ID> {
+    #[inline]
+    fn default() -> Self {
+        FullIndex(hashbrown::HashMap::default())
+    }
+}
+
+impl<K, V, const ID: u64> Drop for FullIndex<K, V, ID> {
+    fn drop(&mut self) {
+        sizes::seen(ID, self.0.len());
+    }
+}
+
+impl<K: Eq + Hash, V, const ID: u64> FullIndex<K, V, ID> {
+    #[inline]
+    fn presize(&mut self) {
+        if self.0.capacity() == 0 {
+            self.0.reserve(sizes::hint(ID));
+        }
+    }
+}
+
+impl<K: Eq + Hash, V, const ID: u64> RelIndexWrite for FullIndex<K, V, ID> {
+    type Key = K;
+    type Value = V;
+    #[inline]
+    fn index_insert(&mut self, key: K, value: V) {
+        self.presize();
+        self.0.insert(key, value);
+    }
+}
+
+impl<K: Clone + Eq + Hash, V, const ID: u64> RelFullIndexWrite for FullIndex<K, V, ID> {
+    type Key = K;
+    type Value = V;
+    #[inline]
+    fn insert_if_not_present(&mut self, key: &K, v: V) -> bool {
+        self.presize();
+        match self.0.raw_entry_mut().from_key(key) {
+            hashbrown::hash_map::RawEntryMut::Occupied(_) => false,
+            hashbrown::hash_map::RawEntryMut::Vacant(vacant) => {
+                vacant.insert(key.clone(), v);
+                true
+            }
+        }
+    }
+}
+
+impl<K: Eq + Hash, V, const ID: u64> RelFullIndexRead<'_> for FullIndex<K, V, ID> {
+    type Key = K;
+    #[inline]
+    fn contains_key(&self, key: &K) -> bool {
+        self.0.contains_key(key)
+    }
+}
+
+impl<K: Eq + Hash, V, const ID: u64> RelIndexMerge for FullIndex<K, V, ID> {
+    fn move_index_contents(from: &mut Self, to: &mut Self) {
+        if from.0.len() > to.0.len() {
+            std::mem::swap(from, to);
+        }
+        to.0.reserve(from.0.len());
+        for (k, v) in from.0.drain() {
+            to.0.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K: Eq + Hash + 'a, V: Clone + 'a, const ID: u64> RelIndexRead<'a> for FullIndex<K, V, ID> {
+    type Key = K;
+    type Value = &'a V;
+    type IteratorType = std::iter::Once<&'a V>;
+
+    #[inline]
+    fn index_get(&'a self, key: &K) -> Option<Self::IteratorType> {
+        self.0.get(key).map(std::iter::once)
+    }
+
+    #[inline(always)]
+    fn len_estimate(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline(always)]
+    fn is_empty(&'a self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+type FullIter<'a, K, V> =
+    std::iter::Map<hashbrown::hash_map::Iter<'a, K, V>, for<'aa, 'bb> fn((&'aa K, &'bb V)) -> (&'aa K, std::iter::Once<&'bb V>)>;
+
+impl<'a, K: Eq + Hash + 'a, V: Clone + 'a, const ID: u64> RelIndexReadAll<'a> for FullIndex<K, V, ID> {
+    type Key = &'a K;
+    type Value = &'a V;
+    type ValueIteratorType = std::iter::Once<&'a V>;
+    type AllIteratorType = FullIter<'a, K, V>;
+
+    fn iter_all(&'a self) -> Self::AllIteratorType {
+        self.0.iter().map(|(k, v)| (k, std::iter::once(v)))
+    }
+}
 
 // The macros ascent expands for a relation of a program declared `#![ds(crate::index)]`: ascent's `rel` provider's,
 // but for `rel_ind` (`rel_codegen` and `rel_ind_common` are the sink's, which are ascent's).
@@ -190,12 +312,12 @@ macro_rules! rel {
 }
 macro_rules! rel_full_ind {
     ($name: ident, $field_types: ty, $indices: expr, ser, (), $key: ty, $val: ty) => {
-        ::ascent::internal::RelFullIndexType<$key, $val>
+        $crate::index::FullIndex<$key, $val, { $crate::sizes::id(stringify!($name), "") }>
     };
 }
 macro_rules! rel_ind {
     ($name: ident, $field_types: ty, $indices: expr, ser, (), $ind: expr, $key: ty, $val: ty) => {
-        $crate::index::Index<$key, $val>
+        $crate::index::Index<$key, $val, { $crate::sizes::id(stringify!($name), stringify!($ind)) }>
     };
 }
 #[allow(unused_imports)]

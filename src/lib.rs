@@ -18,6 +18,7 @@ pub mod program;
 pub mod registry;
 pub mod schema;
 pub mod sink;
+pub mod sizes;
 pub mod spool;
 pub mod store;
 pub mod time;

@@ -362,7 +362,8 @@ impl Derivation {
 
 /// Runs a program's rules over independent shards of its facts on both cores, and puts the results together in
 /// shard order (so the output does not depend on which thread finished first) — or, in a batch run with a sink,
-/// hands each shard's derivation to the sink and returns an empty one.
+/// hands each shard's derivation to the sink and returns an empty one. The first shard runs alone, and the sizes its
+/// tables reach size the tables of the rest (`crate::sizes`).
 pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T) -> Derivation) -> Derivation {
     let n = shards.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -378,20 +379,29 @@ pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T
     };
     let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
     let queue = std::sync::Mutex::new(shards.into_iter().enumerate().rev().collect::<Vec<_>>());
-    let threads = crate::facts::cores().min(n);
-    if threads <= 1 {
-        while let Some((i, shard)) = queue.lock().expect("queue").pop() {
-            finished(i, run(input, shard), &results);
+    let next = || queue.lock().expect("queue").pop();
+    let sizes = match next() {
+        Some((i, shard)) => {
+            let (der, sizes) = crate::sizes::learn(|| run(input, shard));
+            finished(i, der, &results);
+            sizes
         }
+        None => Default::default(),
+    };
+    let work = || {
+        crate::sizes::using(&sizes, || {
+            while let Some((i, shard)) = next() {
+                finished(i, run(input, shard), &results);
+            }
+        })
+    };
+    let threads = crate::facts::cores().min(n.saturating_sub(1));
+    if threads <= 1 {
+        work();
     } else {
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| loop {
-                    let Some((i, shard)) = queue.lock().expect("queue").pop() else {
-                        break;
-                    };
-                    finished(i, run(input, shard), &results);
-                });
+                scope.spawn(work);
             }
         });
     }

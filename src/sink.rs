@@ -38,13 +38,14 @@ impl Drop for EvidenceGuard {
 }
 
 /// The rows of a sink relation, each once, in derivation order. `EVIDENCE`: rows are kept only while evidence is.
+/// `ID`: the relation's id for `crate::sizes`, which sizes the rows and their table at the first row.
 #[derive(Clone)]
-pub struct Rows<T, const EVIDENCE: bool = false> {
+pub struct Rows<T, const EVIDENCE: bool = false, const ID: u64 = 0> {
     rows: Vec<T>,
     seen: HashTable<u32>,
 }
 
-impl<T, const EVIDENCE: bool> Default for Rows<T, EVIDENCE> {
+impl<T, const EVIDENCE: bool, const ID: u64> Default for Rows<T, EVIDENCE, ID> {
     fn default() -> Self {
         Rows {
             rows: Vec::new(),
@@ -53,11 +54,22 @@ impl<T, const EVIDENCE: bool> Default for Rows<T, EVIDENCE> {
     }
 }
 
-impl<T: Hash + Eq, const EVIDENCE: bool> Rows<T, EVIDENCE> {
+impl<T, const EVIDENCE: bool, const ID: u64> Drop for Rows<T, EVIDENCE, ID> {
+    fn drop(&mut self) {
+        crate::sizes::seen(ID, self.rows.len());
+    }
+}
+
+impl<T: Hash + Eq, const EVIDENCE: bool, const ID: u64> Rows<T, EVIDENCE, ID> {
     /// Adds a row unless an equal one is there already.
     pub fn push(&mut self, row: T) {
         if EVIDENCE && !KEEP_EVIDENCE.with(|k| k.get()) {
             return;
+        }
+        if self.rows.capacity() == 0 {
+            let n = crate::sizes::hint(ID);
+            self.rows.reserve(n);
+            self.seen.reserve(n, |_| unreachable!("an empty table moves no rows"));
         }
         let hash = fx_hash(&row);
         let rows = &self.rows;
@@ -69,14 +81,14 @@ impl<T: Hash + Eq, const EVIDENCE: bool> Rows<T, EVIDENCE> {
     }
 }
 
-impl<T, const EVIDENCE: bool> std::ops::Deref for Rows<T, EVIDENCE> {
+impl<T, const EVIDENCE: bool, const ID: u64> std::ops::Deref for Rows<T, EVIDENCE, ID> {
     type Target = [T];
     fn deref(&self) -> &[T] {
         &self.rows
     }
 }
 
-impl<'a, T, const EVIDENCE: bool> IntoIterator for &'a Rows<T, EVIDENCE> {
+impl<'a, T, const EVIDENCE: bool, const ID: u64> IntoIterator for &'a Rows<T, EVIDENCE, ID> {
     type Item = &'a T;
     type IntoIter = std::slice::Iter<'a, T>;
     fn into_iter(self) -> Self::IntoIter {
@@ -132,7 +144,7 @@ macro_rules! rel_codegen {
 }
 macro_rules! rel {
     ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
-        $crate::sink::Rows<$field_types>
+        $crate::sink::Rows<$field_types, false, { $crate::sizes::id(stringify!($name), "rows") }>
     };
 }
 macro_rules! rel_ind_common {
@@ -162,7 +174,7 @@ pub(crate) use {rel, rel_codegen, rel_full_ind, rel_ind, rel_ind_common};
 pub mod evidence {
     macro_rules! rel {
         ($name: ident, $field_types: ty, $indices: expr, ser, ()) => {
-            $crate::sink::Rows<$field_types, true>
+            $crate::sink::Rows<$field_types, true, { $crate::sizes::id(stringify!($name), "rows") }>
         };
     }
     #[allow(unused_imports)]
