@@ -10,6 +10,7 @@ pub mod facts;
 pub mod generate;
 pub mod index;
 pub mod intern;
+pub mod mapped;
 pub mod num;
 pub mod output;
 pub mod params;
