@@ -482,7 +482,7 @@ fn read_chunks(sources: &[Source], tx: std::sync::mpsc::SyncSender<Chunk>) {
             }
             continue;
         }
-        if let Some(map) = crate::mapped::Map::map(&file, source.size) {
+        if let Some(map) = crate::mapped::Map::open(&file, source.size) {
             let map = std::sync::Arc::new(map);
             let len = map.bytes().len();
             let mut at = if map.bytes().starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };

@@ -6,7 +6,7 @@
 //! at any time is a few chunks, as with reading.
 //!
 //! A file changed by another program while it is mapped can make the process fail (SIGBUS on a truncated file);
-//! facts are not expected to change under a run. Where mapping is refused (`map` gives `None`) the loader reads.
+//! facts are not expected to change under a run. Where mapping is refused (`open` gives `None`) the loader reads.
 
 /// A whole file, mapped read-only.
 pub struct Map {
@@ -22,7 +22,7 @@ unsafe impl Sync for Map {}
 impl Map {
     /// Maps `file` (of `len` bytes); `None` where the system refuses (the caller then reads the file).
     #[cfg(unix)]
-    pub fn map(file: &std::fs::File, len: u64) -> Option<Map> {
+    pub fn open(file: &std::fs::File, len: u64) -> Option<Map> {
         use std::os::unix::io::AsRawFd;
         let len = usize::try_from(len).ok().filter(|&n| n > 0)?;
         // SAFETY: a fresh shared read-only mapping of an open file; checked for failure below.
@@ -36,7 +36,7 @@ impl Map {
     }
 
     #[cfg(not(unix))]
-    pub fn map(_file: &std::fs::File, _len: u64) -> Option<Map> {
+    pub fn open(_file: &std::fs::File, _len: u64) -> Option<Map> {
         None
     }
 
@@ -66,7 +66,7 @@ impl Map {
 impl Drop for Map {
     fn drop(&mut self) {
         #[cfg(unix)]
-        // SAFETY: unmaps exactly the mapping `map` made; no view of it outlives `self`.
+        // SAFETY: unmaps exactly the mapping `open` made; no view of it outlives `self`.
         unsafe {
             libc::munmap(self.ptr.cast(), self.len);
         }
@@ -110,12 +110,12 @@ mod tests {
         let text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
         std::fs::write(&path, &text).unwrap();
         let file = std::fs::File::open(&path).unwrap();
-        if let Some(map) = Map::map(&file, text.len() as u64) {
+        if let Some(map) = Map::open(&file, text.len() as u64) {
             assert_eq!(map.bytes(), &text[..]);
             map.release(10..100_000);
             assert_eq!(map.bytes(), &text[..], "released pages read back the same");
         }
-        assert!(Map::map(&file, 0).is_none(), "an empty file is not mapped");
+        assert!(Map::open(&file, 0).is_none(), "an empty file is not mapped");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
