@@ -1494,13 +1494,13 @@ fn evaluate(input: &Input) -> Derivation {
         k => Route::Part(k as usize),
     };
     let partition = Partition::new(facts, k, |rel, v| match rel {
-        "merchant" | "experience_score" | "shop_link" | "suspension" | "marketing_restriction" | "discount_signup" => of_shop(v[0]),
-        "penalty" | "product" => of_shop(v[1]),
-        "order" => of_product(v[1]),
+        "merchant" | "experience_score" | "shop_link" | "suspension" | "marketing_restriction" | "discount_signup" => of_shop(v.get(0)),
+        "penalty" | "product" => of_shop(v.get(1)),
+        "order" => of_product(v.get(1)),
         "product_metric" | "page_price" | "registration" | "recommended_price" | "price_misconduct" | "discount_withdrawal" => {
-            of_product(v[0])
+            of_product(v.get(0))
         }
-        "creator" | "creator_deduction" | "creator_violation" => of_creator(v[0]),
+        "creator" | "creator_deduction" | "creator_violation" => of_creator(v.get(0)),
         "category" | "category_threshold" => Route::Every,
         other => unreachable!("relation `{other}` has no route"),
     });

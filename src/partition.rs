@@ -4,7 +4,20 @@
 //! parts in flight exist as tuples.
 
 use crate::facts::{FactSet, Rec};
-use crate::store::Vals;
+use crate::store::{Table, Vals};
+
+/// A record being routed: its fields are read one at a time (`get`), not decoded whole.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    table: &'a Table,
+    row: usize,
+}
+
+impl Record<'_> {
+    pub fn get(&self, field: usize) -> crate::value::Val {
+        self.table.get(self.row, field)
+    }
+}
 
 /// Where a record goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +45,7 @@ pub struct Partition {
 impl Partition {
     /// Routes every record with `route(relation name, values)`; a relation routed `Every` by its first record is
     /// shared whole (every record of it must route `Every`).
-    pub fn new(facts: &FactSet, parts: usize, route: impl Fn(&str, &Vals) -> Route + Sync) -> Partition {
+    pub fn new(facts: &FactSet, parts: usize, route: impl Fn(&str, Record) -> Route + Sync) -> Partition {
         let rels = facts
             .rels
             .iter()
@@ -45,7 +58,7 @@ impl Partition {
                 let mut routes: Vec<u32> = vec![0; table.len()];
                 let fill = |from: usize, out: &mut [u32]| {
                     for (r, o) in (from..).zip(out) {
-                        *o = match route(name, &table.vals(r)) {
+                        *o = match route(name, Record { table, row: r }) {
                             Route::Part(k) => {
                                 assert!(k < parts, "`{name}` routed to part {k} of {parts}");
                                 k as u32
