@@ -1,8 +1,8 @@
 //! A data-structure provider for the relations rules read: ascent's own (`ascent::rel`) but for the values under a
 //! key. Ascent keeps them in a `Vec` made with room for four, a heap allocation (and later a free) for every distinct
 //! key of every index — and most keys of a shard's indices (an order id, a product id) have one row. Here one value is
-//! held in the map itself and a `Vec` made only at the second. Everything else is ascent's: the same map type and
-//! hasher, so tables grow and iterate as ascent's do, and the same merge, so rows are derived in the same order.
+//! held in the map itself and a `Vec` made only at the second. Otherwise it is ascent's: the same map types, hasher and
+//! merges, so that a table of a given size iterates, and rows are derived, in ascent's order.
 //!
 //! Declared for a whole program with `#![ds(crate::index)]` inside `ascent_run!`; `#[ds(crate::sink)]` still
 //! declares a relation no rule reads.
@@ -92,6 +92,7 @@ impl<K: Eq + Hash, V, const ID: u64> RelIndexWrite for Index<K, V, ID> {
     #[inline]
     fn index_insert(&mut self, key: K, value: V) {
         if self.0.capacity() == 0 {
+            // the first insert: the size this table reached in the first shard, if known
             self.0.reserve(sizes::hint(ID));
         }
         match self.0.entry(key) {

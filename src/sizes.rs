@@ -1,8 +1,7 @@
 //! Table sizes learned from one shard and used to size the tables of the others.
 //!
 //! Every hash table ascent keeps for a shard (a relation's whole-row index, each of its column indices) starts empty
-//! and doubles its way up, re-inserting its rows at each step: at a million shops that was a quarter of the rules'
-//! time. The shards of one run are alike (a hundred shops' worth of rows each), so the sizes one shard's tables reach
+//! and doubles its way up, re-inserting its rows at each step: at 100k shops that was a quarter of the rules' CPU. The shards of one run are alike (a hundred shops' worth of rows each), so the sizes one shard's tables reach
 //! are a good first size for the next shard's. `learn` records them while the first shard is evaluated; `using`
 //! makes each table of the later shards take its size from that record at its first insert.
 //!
