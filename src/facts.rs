@@ -980,7 +980,7 @@ fn check_relations(rels: &mut [RelData], syms: &Interner) -> Vec<InputError> {
 /// How a relation's keys are checked: a key that is one id column by a bit per id (`repeated_ids`), a key led by an
 /// id by chaining rows per id where rows are many (`repeated_keys_by_id`, whose table has an entry per id), any other
 /// by hashing (`repeated_keys`).
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum KeyCheck {
     Id(usize),
     LedById,
@@ -1018,8 +1018,8 @@ fn key_fields(rel: &RelData) -> Vec<usize> {
     }
 }
 
-/// One table of row numbers, hashed by key (by the whole row when the relation has no key): a row whose key is taken
-/// is a duplicate when the rows are equal (dropped) and a conflict otherwise.
+/// Rows whose key (the whole row when the relation has no key) an earlier row has, found as `key_check` says: such a
+/// row is a duplicate when the rows are equal (dropped) and a conflict otherwise.
 fn dedupe_and_check_keys(rel: &mut RelData, syms: &Interner, errs: &mut Vec<InputError>) {
     let file = rel.file.clone().unwrap_or_else(|| rel.schema.name.to_string());
     let rows = &rel.rows;
@@ -1092,8 +1092,7 @@ fn repeated_keys_by_id(rows: &Table, idx: &[usize], ids: usize) -> Option<Vec<(u
         _ => ids,
     };
     let same_key = |a: usize, b: usize| rows.key_bytes(a, idx).eq(rows.key_bytes(b, idx));
-    // row + 1 of the latest distinct key of each id, and of the one before each such row (0: none); zeroed memory,
-    // so that ids no row has cost nothing
+    // row + 1 of the latest distinct key of each id, and of the one before each such row (0: none)
     let mut latest = vec![0u32; ids + 1];
     let mut before = vec![0u32; rows.len()];
     let mut repeats = Vec::new();
