@@ -207,32 +207,73 @@ impl Interner {
             s.spawn(|| left.sort_by(cmp));
             right.sort_by(cmp);
         });
-        // merged in byte order: each string gets its new id and is copied to its new place in the arena
-        let mut remap = vec![Sym(0); order.len()];
-        let mut bytes = Vec::with_capacity(self.bytes.len());
-        let mut ends = Vec::with_capacity(self.ends.len());
-        let (mut i, mut j) = (0, mid);
-        while i < mid || j < order.len() {
-            let old = if j == order.len() || (i < mid && cmp(&order[j], &order[i]).is_ge()) {
-                i += 1;
-                order[i - 1]
-            } else {
-                j += 1;
-                order[j - 1]
-            };
-            remap[old as usize] = Sym(ends.len() as u32);
-            bytes.extend_from_slice(text(&self.bytes, &self.ends, old));
-            ends.push(bytes.len() as u64);
-        }
+        // merged in byte order, in two halves on two threads: the first `k` strings of the order are the first `a`
+        // of the left half and the first `k - a` of the right (merge-path split); each string gets its new id and is
+        // copied to its new place in the arena
+        let (left, right) = order.split_at(mid);
+        let k = order.len() / 2;
+        let a = merge_split(left, right, k, &cmp);
+        let remap: Vec<std::sync::atomic::AtomicU32> = (0..order.len()).map(|_| std::sync::atomic::AtomicU32::new(0)).collect();
+        let merge = |l: &[u32], r: &[u32], first: usize| {
+            let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(l.len() + r.len()));
+            let (mut i, mut j) = (0, 0);
+            while i < l.len() || j < r.len() {
+                let old = if j == r.len() || (i < l.len() && cmp(&r[j], &l[i]).is_ge()) {
+                    i += 1;
+                    l[i - 1]
+                } else {
+                    j += 1;
+                    r[j - 1]
+                };
+                remap[old as usize].store((first + ends.len()) as u32, std::sync::atomic::Ordering::Relaxed);
+                bytes.extend_from_slice(text(&self.bytes, &self.ends, old));
+                ends.push(bytes.len() as u64);
+            }
+            (bytes, ends)
+        };
+        let ((mut bytes, mut ends), (tail_bytes, tail_ends)) = std::thread::scope(|s| {
+            let tail = s.spawn(|| merge(&left[a..], &right[k - a..], k));
+            let head = merge(&left[..a], &right[..k - a], 0);
+            (head, tail.join().expect("the merging thread"))
+        });
+        let base = bytes.len() as u64;
+        bytes.extend_from_slice(&tail_bytes);
+        ends.extend(tail_ends.iter().map(|e| e + base));
+        let remap: Vec<Sym> = remap.into_iter().map(|n| Sym(n.into_inner())).collect();
         // the table's entries keep their places (a string's hash does not change), only their ids are renumbered
-        for slot in self.slots.iter_mut().filter(|s| **s != 0) {
-            let old = (*slot as u32 - 1) as usize;
-            *slot = (*slot >> 32) << 32 | (remap[old].0 as u64 + 1);
-        }
+        let half = self.slots.len().div_ceil(2).max(1);
+        std::thread::scope(|s| {
+            for part in self.slots.chunks_mut(half) {
+                let remap = &remap;
+                s.spawn(move || {
+                    for slot in part.iter_mut().filter(|s| **s != 0) {
+                        let old = (*slot as u32 - 1) as usize;
+                        *slot = (*slot >> 32) << 32 | (remap[old].0 as u64 + 1);
+                    }
+                });
+            }
+        });
         self.bytes = bytes;
         self.ends = ends;
         remap
     }
+}
+
+/// How many of the `k` least elements of two sorted, disjoint sequences are in `left` (the rest are in `right`).
+fn merge_split<T>(left: &[T], right: &[T], k: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> usize {
+    // the least `a` with: taking `a` from the left and `k - a` from the right leaves no left element that belongs
+    // after a right one that was not taken
+    let (mut lo, mut hi) = (k.saturating_sub(right.len()), k.min(left.len()));
+    while lo < hi {
+        let a = (lo + hi) / 2;
+        // left[a] belongs among the first k if it is less than right[k - a - 1]
+        if cmp(&left[a], &right[k - a - 1]).is_lt() {
+            lo = a + 1;
+        } else {
+            hi = a;
+        }
+    }
+    lo
 }
 
 /// A name that lives as long as the program (a tier named by a parameter table): each distinct name is leaked
@@ -253,6 +294,29 @@ pub fn static_name(name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merge_split_counts_the_left_elements_among_the_least() {
+        // every split of every interleaving of two small sorted sequences
+        for mask in 0u32..1 << 10 {
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for v in 0..10 {
+                if mask & (1 << v) != 0 {
+                    left.push(v);
+                } else {
+                    right.push(v);
+                }
+            }
+            for k in 0..=10 {
+                let want = left.iter().filter(|&&v| v < k).count();
+                assert_eq!(
+                    merge_split(&left, &right, k as usize, |a: &i32, b: &i32| a.cmp(b)),
+                    want,
+                    "{left:?} {right:?} {k}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn sorted_ids_follow_byte_order() {

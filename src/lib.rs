@@ -1,6 +1,7 @@
 //! zhunru (准入): campaign admission policies as ascent Datalog programs over facts, with verdicts that explain
 //! themselves down to the input records.
 
+pub mod alloc;
 pub mod cli;
 pub mod direct;
 pub mod engine;

@@ -1,7 +1,7 @@
 // glibc's malloc spent a third of a batch run in malloc, free and consolidation (ascent's hash tables are built and
-// dropped per shard); mimalloc's thread-local free lists do not.
+// dropped per shard); mimalloc's thread-local free lists do not. Big blocks bypass it (src/alloc.rs).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: zhunru::alloc::Allocator = zhunru::alloc::Allocator;
 
 extern "C" {
     // mimalloc's own API (libmimalloc-sys links it; the crate exports the function only behind a feature)
@@ -11,9 +11,11 @@ extern "C" {
 extern "C" {
     fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
 }
-/// `PR_SET_THP_DISABLE` in linux/prctl.h.
+/// `PR_SET_THP_DISABLE` and `PR_THP_DISABLE_EXCEPT_ADVISED` (Linux 6.18) in linux/prctl.h.
 #[cfg(target_os = "linux")]
 const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
+#[cfg(target_os = "linux")]
+const PR_THP_DISABLE_EXCEPT_ADVISED: std::ffi::c_ulong = 1 << 1;
 /// `mi_option_purge_delay` in mimalloc.h (v2 and v3): milliseconds before freed memory goes back to the system.
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
@@ -23,14 +25,18 @@ fn main() {
     // run. Kept instead, the run faults ~800 times; the peak grows by ~0.1 GB.
     // SAFETY: sets an option before any thread starts; mimalloc reads options when it needs them.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    // mimalloc asks for transparent huge pages; a first touch then zeroes 2 MB at once, much of it for memory a run
-    // never uses. Small pages only (100k shops, 4 alternated runs each: median wall 15.8 → 13.5 s, CPU 27 → 23 s).
+    // Where the system gives every mapping transparent huge pages, mimalloc's get them too; a first touch then zeroes
+    // 2 MB at once, much of it for memory a run never uses (100k shops, 4 alternated runs each: median wall 15.8 →
+    // 13.5 s, CPU 27 → 23 s with small pages). Huge pages only where asked for (src/alloc.rs's big blocks), or, on a
+    // kernel before 6.18, none.
     // SAFETY: a process-wide flag with plain integer arguments; failure (an old kernel) changes nothing.
     #[cfg(target_os = "linux")]
     unsafe {
         let off: std::ffi::c_ulong = 1;
         let zero: std::ffi::c_ulong = 0;
-        prctl(PR_SET_THP_DISABLE, off, zero, zero, zero);
+        if prctl(PR_SET_THP_DISABLE, off, PR_THP_DISABLE_EXCEPT_ADVISED, zero, zero) != 0 {
+            prctl(PR_SET_THP_DISABLE, off, zero, zero, zero);
+        }
     }
     // A panic is our bug: report it as an internal error (exit 1), never as a crash code scripts do not expect.
     let code = std::panic::catch_unwind(zhunru::cli::main).unwrap_or_else(|_| {
