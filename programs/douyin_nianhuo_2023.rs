@@ -1477,7 +1477,25 @@ fn evaluate(input: &Input) -> Derivation {
         true => Route::Part(shard_of_root(root)),
         false => Route::Nowhere,
     };
-    let of_shop = |s: Val| of_root(roots[s.sym().0 as usize]);
+    // the route of each component's root, found once rather than by a search per record (a shop of no component,
+    // with no merchant record or product, is still searched)
+    const UNSET: u32 = u32::MAX;
+    const NOWHERE: u32 = u32::MAX - 1;
+    let mut root_route = vec![UNSET; syms];
+    for &root in &component_roots {
+        root_route[root as usize] = match of_root(root) {
+            Route::Part(k) => k as u32,
+            _ => NOWHERE,
+        };
+    }
+    let of_shop = |s: Val| {
+        let root = roots[s.sym().0 as usize];
+        match root_route[root as usize] {
+            UNSET => of_root(root),
+            NOWHERE => Route::Nowhere,
+            k => Route::Part(k as usize),
+        }
+    };
     let of_creator = |c: Val| match in_part(c.sym().0) {
         true => Route::Part(c.sym().0 as usize % k),
         false => Route::Nowhere,

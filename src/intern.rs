@@ -212,7 +212,7 @@ impl Interner {
         // copied to its new place in the arena
         let (left, right) = order.split_at(mid);
         let k = order.len() / 2;
-        let a = merge_split(left, right, k, &cmp);
+        let a = merge_split(left, right, k, cmp);
         let remap: Vec<std::sync::atomic::AtomicU32> = (0..order.len()).map(|_| std::sync::atomic::AtomicU32::new(0)).collect();
         let merge = |l: &[u32], r: &[u32], first: usize| {
             let (mut bytes, mut ends) = (Vec::new(), Vec::with_capacity(l.len() + r.len()));

@@ -62,11 +62,54 @@ impl Records {
 
 /// The records of several `Records`, in key order.
 fn sorted(parts: &[Records]) -> Vec<(u32, u32)> {
-    let mut order: Vec<(u32, u32)> = (parts.iter().enumerate())
-        .flat_map(|(p, r)| (0..r.recs.len() as u32).map(move |i| (p as u32, i)))
-        .collect();
-    order.sort_unstable_by(|a, b| parts[a.0 as usize].key(a.1 as usize).cmp(parts[b.0 as usize].key(b.1 as usize)));
-    order
+    // Sorted by (kind, the id's first 16 bytes), and by the whole id only where those tie: kinds are few, and most
+    // ids fit in 16 bytes, so most comparisons are of integers rather than of bytes behind two indirections (a third
+    // of the CPU of spilling a run, measured on 1M shops).
+    let mut kinds: Vec<&[u8]> = Vec::new();
+    let mut items: Vec<(u128, u32, u32, u32)> = Vec::with_capacity(parts.iter().map(|r| r.recs.len()).sum());
+    for (p, r) in parts.iter().enumerate() {
+        for i in 0..r.recs.len() {
+            let (kind, id) = split_key(r.key(i));
+            let k = match kinds.iter().position(|&x| x == kind) {
+                Some(k) => k,
+                None => {
+                    kinds.push(kind);
+                    kinds.len() - 1
+                }
+            };
+            items.push((id_prefix(id), k as u32, p as u32, i as u32));
+        }
+    }
+    let mut rank = vec![0u32; kinds.len()];
+    let mut by_name: Vec<usize> = (0..kinds.len()).collect();
+    by_name.sort_by_key(|&k| kinds[k]);
+    for (r, &k) in by_name.iter().enumerate() {
+        rank[k] = r as u32;
+    }
+    for item in &mut items {
+        item.1 = rank[item.1 as usize];
+    }
+    items.sort_unstable_by(|a, b| {
+        (a.1, a.0).cmp(&(b.1, b.0)).then_with(|| {
+            let id = |x: &(u128, u32, u32, u32)| split_key(parts[x.2 as usize].key(x.3 as usize)).1;
+            id(a).cmp(id(b))
+        })
+    });
+    items.into_iter().map(|(_, _, p, i)| (p, i)).collect()
+}
+
+/// A key's kind and id.
+fn split_key(key: &[u8]) -> (&[u8], &[u8]) {
+    let at = key.iter().position(|&b| b == 0).expect("a key is kind, NUL, id");
+    (&key[..at], &key[at + 1..])
+}
+
+/// The first 16 bytes of an id as a big-endian number, padded with zeros: where two differ, they order as the ids.
+fn id_prefix(id: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = id.len().min(16);
+    b[..n].copy_from_slice(&id[..n]);
+    u128::from_be_bytes(b)
 }
 
 /// Collects rendered shards from every thread; spills sorted runs to disk past `budget` bytes.
@@ -252,14 +295,9 @@ impl Sorted {
                     };
                     let mut lines = Vec::with_capacity(batch.len() * 8);
                     for (key, rec) in unframed(&batch) {
-                        let at = key.iter().position(|&b| b == 0).expect("a key is kind, NUL, id");
+                        let (kind, id) = split_key(key);
                         // SAFETY: keys are made of a kind and an id, both `&str`, around a NUL
-                        let (kind, id) = unsafe {
-                            (
-                                std::str::from_utf8_unchecked(&key[..at]),
-                                std::str::from_utf8_unchecked(&key[at + 1..]),
-                            )
-                        };
+                        let (kind, id) = unsafe { (std::str::from_utf8_unchecked(kind), std::str::from_utf8_unchecked(id)) };
                         (self.render)(kind, id, rec, &mut lines);
                     }
                     if line_tx.send((seq, lines)).is_err() {
@@ -371,5 +409,43 @@ impl Sorted {
                 Ok(true)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_sort_in_byte_order_of_kind_nul_id() {
+        // kinds that prefix each other, ids that tie on their first 16 bytes, ids that prefix each other
+        let kinds = ["shop", "shopx", "order", "a"];
+        let ids = [
+            "S1",
+            "S10",
+            "S2",
+            "",
+            "P0000000000000000-1",
+            "P0000000000000000-0",
+            "P0000000000000000",
+            "P000000000000000",
+        ];
+        let mut parts = Vec::new();
+        let mut want = Vec::new();
+        for (n, kind) in kinds.iter().enumerate() {
+            let mut part = Records::default();
+            // each part gets the ids in a different order
+            for id in ids.iter().cycle().skip(n * 3).take(ids.len()) {
+                part.push(kind, id, |b| b.extend_from_slice(b"x"));
+                want.push(format!("{kind}\0{id}").into_bytes());
+            }
+            parts.push(part);
+        }
+        want.sort();
+        let got: Vec<Vec<u8>> = sorted(&parts)
+            .into_iter()
+            .map(|(p, i)| parts[p as usize].key(i as usize).to_vec())
+            .collect();
+        assert_eq!(got, want);
     }
 }
