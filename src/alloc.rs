@@ -3,9 +3,9 @@
 //!
 //! A batch run touches gigabytes of fresh memory once. On the benchmark VM the first touch of a 4 KiB page costs a
 //! fault and a zeroing that together run at ~0.5–1 GB/s (touching 4 GB: 4.3–9.7 s), most of it on the loader's one
-//! merging thread; in 2 MiB pages the same 4 GB took 0.55–1.6 s. Small blocks stay with mimalloc in small pages:
-//! shards allocate and free their tables over and over, and huge pages there zeroed memory no run used (see
-//! `main.rs`). Blocks are unmapped when freed, so the peak stays what the data needs.
+//! merging thread; in 2 MiB pages the same 4 GB took 0.55–1.6 s. Small blocks stay with mimalloc, which recycles
+//! them (shards allocate and free their tables over and over) and advises huge pages on its own arenas (see
+//! `main.rs`). Big blocks are unmapped when freed, so the peak stays what the data needs.
 
 use std::alloc::{GlobalAlloc, Layout};
 

@@ -25,10 +25,11 @@ fn main() {
     // run. Kept instead, the run faults ~800 times; the peak grows by ~0.1 GB.
     // SAFETY: sets an option before any thread starts; mimalloc reads options when it needs them.
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
-    // Where the system gives every mapping transparent huge pages, mimalloc's get them too; a first touch then zeroes
-    // 2 MB at once, much of it for memory a run never uses (100k shops, 4 alternated runs each: median wall 15.8 →
-    // 13.5 s, CPU 27 → 23 s with small pages). Huge pages only where asked for (src/alloc.rs's big blocks), or, on a
-    // kernel before 6.18, none.
+    // Transparent huge pages only where advised: src/alloc.rs's big blocks and mimalloc's arenas (mimalloc advises
+    // them; with its advice off, 1M shops ran slower, 59.1 → 62.0 s, 100k faster, ~6.1 → ~5.8 s). Where the system
+    // gives every mapping huge pages, the rest (the stacks, the mapped fact files' neighbours) keep small ones. On a
+    // kernel before 6.18 the flag is refused and huge pages are turned off for the process, as measured once on
+    // 100k shops (4 alternated runs each: median wall 15.8 → 13.5 s, when mimalloc's arenas had them).
     // SAFETY: a process-wide flag with plain integer arguments; failure (an old kernel) changes nothing.
     #[cfg(target_os = "linux")]
     unsafe {
