@@ -17,8 +17,9 @@ const HUGE: usize = 2 << 20;
 
 pub struct Allocator;
 
+/// Big blocks are page-aligned, not more: `mremap` may move one to any page.
 fn is_big(layout: &Layout) -> bool {
-    cfg!(target_os = "linux") && layout.size() >= BIG && layout.align() <= HUGE
+    cfg!(target_os = "linux") && layout.size() >= BIG && layout.align() <= 4096
 }
 
 fn rounded(size: usize) -> usize {
@@ -89,8 +90,8 @@ mod os {
 }
 
 // SAFETY: each block is freed by the side that allocated it: `is_big` of the layout (the same layout, or the old
-// one on realloc, as `GlobalAlloc` guarantees) says which; mappings are page-aligned, which covers any alignment up
-// to `HUGE`, and fresh anonymous mappings are zeroed.
+// one on realloc, as `GlobalAlloc` guarantees) says which; mappings are page-aligned, which covers the alignments
+// `is_big` admits, and fresh anonymous mappings are zeroed.
 unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if is_big(&layout) {
@@ -129,6 +130,40 @@ unsafe impl GlobalAlloc for Allocator {
                 }
                 p
             }
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_blocks_keep_their_bytes_through_growth_and_shrinking() {
+        let a = Allocator;
+        unsafe {
+            let small = Layout::from_size_align(BIG - 1, 8).unwrap();
+            let p = a.alloc(small);
+            p.write_bytes(7, small.size());
+            // small → big: moved out of mimalloc, bytes kept
+            let p = a.realloc(p, small, 2 * BIG + 5);
+            assert_eq!((*p, *p.add(BIG - 2)), (7, 7));
+            p.add(BIG - 1).write_bytes(9, BIG + 6);
+            // big → bigger: remapped, bytes kept
+            let big = Layout::from_size_align(2 * BIG + 5, 8).unwrap();
+            let q = a.realloc(p, big, 3 * BIG);
+            assert_eq!((*q, *q.add(BIG - 1), *q.add(2 * BIG + 4)), (7, 9, 9));
+            a.dealloc(q, Layout::from_size_align(3 * BIG, 8).unwrap());
+            // a fresh big block is zeroed and page-aligned
+            let z = Layout::from_size_align(BIG + 1, 4096).unwrap();
+            let r = a.alloc_zeroed(z);
+            assert!(!r.is_null() && (r as usize).is_multiple_of(4096));
+            assert!(std::slice::from_raw_parts(r, z.size()).iter().all(|&b| b == 0));
+            r.write_bytes(1, z.size());
+            // big → small: back to mimalloc, bytes kept
+            let s = a.realloc(r, z, 100);
+            assert_eq!(std::slice::from_raw_parts(s, 100), &[1u8; 100][..]);
+            a.dealloc(s, Layout::from_size_align(100, 4096).unwrap());
         }
     }
 }
