@@ -1,11 +1,13 @@
-//! The binary's allocator: mimalloc, except that big blocks (a relation's columns, the id arena, a parsed chunk's
-//! table) are mapped on their own in transparent huge pages.
+//! The binary's allocator: mimalloc, except that big blocks (a relation's rows, the id arena and table, the id
+//! order) are mapped on their own in transparent huge pages.
 //!
 //! A batch run touches gigabytes of fresh memory once. On the benchmark VM the first touch of a 4 KiB page costs a
 //! fault and a zeroing that together run at ~0.5–1 GB/s (touching 4 GB: 4.3–9.7 s), most of it on the loader's one
 //! merging thread; in 2 MiB pages the same 4 GB took 0.55–1.6 s. Small blocks stay with mimalloc, which recycles
 //! them (shards allocate and free their tables over and over) and advises huge pages on its own arenas (see
-//! `main.rs`). Big blocks are unmapped when freed, so the peak stays what the data needs.
+//! `main.rs`). Big blocks are unmapped when freed, so the peak stays what the data needs; keeping freed ones for
+//! the next big request was tried (1M, alternated: no faster, ~50 MB more peak). Fresh memory still costs: at 1M,
+//! zeroing huge pages on first touch is ~11 % of the run's CPU (perf), the price of touching ~8 GB once.
 
 use std::alloc::{GlobalAlloc, Layout};
 
