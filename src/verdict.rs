@@ -117,22 +117,42 @@ impl Evaluation {
                 r.amount,
             )
         });
+        // Kinds as small numbers, found once per subject and clause: this runs for every subject of a batch run, and
+        // comparing kind strings for every clause of every subject was most of it.
+        let mut kinds: Vec<&str> = Vec::new();
+        let subject_kind: Vec<u32> = (der.subjects.iter())
+            .map(|subject| match kinds.iter().position(|k| *k == subject.kind) {
+                Some(k) => k as u32,
+                None => {
+                    kinds.push(&subject.kind);
+                    (kinds.len() - 1) as u32
+                }
+            })
+            .collect();
+        let clause_kind: Vec<Option<u32>> = (program.clauses.iter())
+            .map(|meta| kinds.iter().position(|k| *k == meta.subject).map(|k| k as u32))
+            .collect();
         for c in &der.checks {
-            let (meta, kind) = (program.meta(c.clause), &der.subjects[c.subj as usize].kind);
-            if meta.subject != kind {
+            if clause_kind[c.clause.0 as usize] != Some(subject_kind[c.subj as usize]) {
+                let (meta, kind) = (program.meta(c.clause), &der.subjects[c.subj as usize].kind);
                 return Err(format!("clause `{}` decided for a {kind}", meta.id));
             }
         }
+        // the verdict clauses of each kind
+        let verdict_clauses: Vec<Vec<ClauseId>> = (0..kinds.len())
+            .map(|k| {
+                (program.clauses.iter().enumerate())
+                    .filter(|(i, meta)| clause_kind[*i] == Some(k as u32) && meta.role == Role::Verdict)
+                    .map(|(i, _)| ClauseId(i as u16))
+                    .collect()
+            })
+            .collect();
         let checks = Groups::new(n, der.checks.iter().map(|c| c.subj));
         let mut verdicts = Vec::with_capacity(n);
         for (s, subject) in der.subjects.iter().enumerate() {
             let mut failed = Vec::new();
             let mut missing = Vec::new();
-            for (k, meta) in program.clauses.iter().enumerate() {
-                if meta.subject != subject.kind || meta.role != Role::Verdict {
-                    continue;
-                }
-                let id = ClauseId(k as u16);
+            for &id in &verdict_clauses[subject_kind[s] as usize] {
                 // exactly one outcome per verdict clause (no allocation: this runs for every subject and clause)
                 let (mut n, mut outcome) = (0, Outcome::Pass);
                 for c in checks.of(s as Subj).map(|i| &der.checks[i]).filter(|c| c.clause == id) {
@@ -142,7 +162,9 @@ impl Evaluation {
                 if n != 1 {
                     return Err(format!(
                         "{n} rows for clause `{}` of {}:{} (expected exactly one)",
-                        meta.id, subject.kind, subject.id
+                        program.meta(id).id,
+                        subject.kind,
+                        subject.id
                     ));
                 }
                 match outcome {
