@@ -1240,74 +1240,38 @@ fn group_details(
 /// explained subjects.
 fn read_inputs(facts: View, wanted: &Wanted, roots: &[u32]) -> Inputs {
     // Input relations, one tuple per record, each carrying its record reference.
-    let merchant_in: Vec<_> = facts
-        .rows("merchant")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].bool(), r))
-        .collect();
-    let experience_score_in: Vec<_> = facts
-        .rows("experience_score")
-        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].date(), r))
-        .collect();
-    let shop_link_in: Vec<_> = facts
-        .rows("shop_link")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), r))
-        .collect();
-    let penalty_in: Vec<_> = facts
-        .rows("penalty")
-        .map(|(r, v)| (v[1].sym(), v[2].sym(), v[3].date(), r))
-        .collect();
-    let suspension_in: Vec<_> = facts
-        .rows("suspension")
-        .map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r))
-        .collect();
-    let restriction_in: Vec<_> = facts
-        .rows("marketing_restriction")
-        .map(|(r, v)| (v[0].sym(), v[1].time(), v[2].opt_time(), r))
-        .collect();
-    let category_in: Vec<_> = facts
-        .rows("category")
-        .map(|(r, v)| (v[0].sym(), v[2].sym(), v[3].bool(), r))
-        .collect();
-    let threshold_in: Vec<_> = facts
-        .rows("category_threshold")
-        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].dec(), v[3].dec(), r))
-        .collect();
-    let product_in: Vec<_> = facts
-        .rows("product")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].sym(), v[3].sym(), r))
-        .collect();
-    let metric_in: Vec<_> = facts
-        .rows("product_metric")
-        .map(|(r, v)| (v[0].sym(), v[1].date(), v[2].dec(), v[3].dec(), v[4].dec(), r))
-        .collect();
-    let page_price_in: Vec<_> = facts
-        .rows("page_price")
-        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].time(), v[3].opt_time(), r))
-        .collect();
-    let registration_in: Vec<_> = facts
-        .rows("registration")
-        .map(|(r, v)| (v[0].sym(), v[1].dec(), v[2].time(), r))
-        .collect();
-    let recommended_in: Vec<_> = facts.rows("recommended_price").map(|(r, v)| (v[0].sym(), v[1].dec(), r)).collect();
-    let misconduct_in: Vec<_> = facts.rows("price_misconduct").map(|(r, v)| (v[0].sym(), v[2].time(), r)).collect();
-    let order_in: Vec<_> = facts
-        .rows("order")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].time(), v[3].dec(), r))
-        .collect();
-    let signup_in: Vec<_> = facts.rows("discount_signup").map(|(r, v)| (v[0].sym(), v[1].time(), r)).collect();
-    let withdrawal_in: Vec<_> = facts
-        .rows("discount_withdrawal")
-        .map(|(r, v)| (v[0].sym(), v[1].time(), r))
-        .collect();
-    let creator_in: Vec<_> = facts.rows("creator").map(|(r, v)| (v[0].sym(), v[1].dec(), r)).collect();
-    let creator_deduction_in: Vec<_> = facts
-        .rows("creator_deduction")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].dec(), v[3].date(), r))
-        .collect();
-    let creator_violation_in: Vec<_> = facts
-        .rows("creator_violation")
-        .map(|(r, v)| (v[0].sym(), v[1].sym(), v[2].date(), r))
-        .collect();
+    let merchant_in: Vec<_> = facts.collect("merchant", |r, v| (v.get(0).sym(), v.get(1).sym(), v.get(2).bool(), r));
+    let experience_score_in: Vec<_> = facts.collect("experience_score", |r, v| (v.get(0).sym(), v.get(1).dec(), v.get(2).date(), r));
+    let shop_link_in: Vec<_> = facts.collect("shop_link", |r, v| (v.get(0).sym(), v.get(1).sym(), v.get(2).sym(), r));
+    let penalty_in: Vec<_> = facts.collect("penalty", |r, v| (v.get(1).sym(), v.get(2).sym(), v.get(3).date(), r));
+    let suspension_in: Vec<_> = facts.collect("suspension", |r, v| (v.get(0).sym(), v.get(1).time(), v.get(2).opt_time(), r));
+    let restriction_in: Vec<_> = facts.collect("marketing_restriction", |r, v| {
+        (v.get(0).sym(), v.get(1).time(), v.get(2).opt_time(), r)
+    });
+    let category_in: Vec<_> = facts.collect("category", |r, v| (v.get(0).sym(), v.get(2).sym(), v.get(3).bool(), r));
+    let threshold_in: Vec<_> = facts.collect("category_threshold", |r, v| {
+        (v.get(0).sym(), v.get(1).dec(), v.get(2).dec(), v.get(3).dec(), r)
+    });
+    let product_in: Vec<_> = facts.collect("product", |r, v| {
+        (v.get(0).sym(), v.get(1).sym(), v.get(2).sym(), v.get(3).sym(), r)
+    });
+    let metric_in: Vec<_> = facts.collect("product_metric", |r, v| {
+        (v.get(0).sym(), v.get(1).date(), v.get(2).dec(), v.get(3).dec(), v.get(4).dec(), r)
+    });
+    let page_price_in: Vec<_> = facts.collect("page_price", |r, v| {
+        (v.get(0).sym(), v.get(1).dec(), v.get(2).time(), v.get(3).opt_time(), r)
+    });
+    let registration_in: Vec<_> = facts.collect("registration", |r, v| (v.get(0).sym(), v.get(1).dec(), v.get(2).time(), r));
+    let recommended_in: Vec<_> = facts.collect("recommended_price", |r, v| (v.get(0).sym(), v.get(1).dec(), r));
+    let misconduct_in: Vec<_> = facts.collect("price_misconduct", |r, v| (v.get(0).sym(), v.get(2).time(), r));
+    let order_in: Vec<_> = facts.collect("order", |r, v| (v.get(0).sym(), v.get(1).sym(), v.get(2).time(), v.get(3).dec(), r));
+    let signup_in: Vec<_> = facts.collect("discount_signup", |r, v| (v.get(0).sym(), v.get(1).time(), r));
+    let withdrawal_in: Vec<_> = facts.collect("discount_withdrawal", |r, v| (v.get(0).sym(), v.get(1).time(), r));
+    let creator_in: Vec<_> = facts.collect("creator", |r, v| (v.get(0).sym(), v.get(1).dec(), r));
+    let creator_deduction_in: Vec<_> = facts.collect("creator_deduction", |r, v| {
+        (v.get(0).sym(), v.get(1).sym(), v.get(2).dec(), v.get(3).date(), r)
+    });
+    let creator_violation_in: Vec<_> = facts.collect("creator_violation", |r, v| (v.get(0).sym(), v.get(1).sym(), v.get(2).date(), r));
 
     // every shop of a link (self-links aside) with its linked-store component: the least shop id in it
     let mut ends: Vec<Sym> = shop_link_in.iter().filter(|l| l.0 != l.1).flat_map(|l| [l.0, l.1]).collect();

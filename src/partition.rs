@@ -135,6 +135,21 @@ impl<'a> View<'a> {
         View { facts, part: None }
     }
 
+    /// The rows of a relation in this view, in line order, each made into a `T` by `make` from its record reference
+    /// and its fields read one at a time: a shard's input tuples, without decoding whole rows (a decoded row is 16
+    /// values, copied on its way through `rows`' iterator).
+    pub fn collect<T>(&self, name: &str, make: impl Fn(Rec, Record) -> T) -> Vec<T> {
+        let i = self.facts.rel_index(name);
+        let table = &self.facts.rels[i].rows;
+        let one = |r: u32| make(Rec(i as u32, r), Record { table, row: r as usize });
+        match self.part.map(|(partition, k)| (&partition.rels[i], k)) {
+            Some((Grouping::Split { starts, rows }, k)) => {
+                rows[starts[k] as usize..starts[k + 1] as usize].iter().map(|&r| one(r)).collect()
+            }
+            None | Some((Grouping::Every, _)) => (0..table.len() as u32).map(one).collect(),
+        }
+    }
+
     /// The rows of a relation in this view, in line order, with their record references.
     pub fn rows(&self, name: &str) -> Box<dyn Iterator<Item = (Rec, Vals)> + 'a> {
         let i = self.facts.rel_index(name);
