@@ -4,7 +4,7 @@
 use crate::error::InputError;
 use crate::intern::{Interner, Sym};
 use crate::num::Dec;
-use crate::schema::{Field, Range, Relation, Ty};
+use crate::schema::{Field, Range, Reference, Relation, Ty};
 use crate::store::{Table, Vals};
 use crate::time::{Date, Month, Time};
 use crate::value::Val;
@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// A reference to one input record: (relation index, row index). Rows are kept in line order, so `Rec` order is
 /// (relation, line) order.
@@ -204,15 +204,41 @@ impl FactSet {
     }
 
     fn check_references(&self, errs: &mut Vec<InputError>) {
+        // The ids each distinct target holds, gathered once (douyin's nine references to products share one set),
+        // then every referencing row checked against them, in slices on every core. Errors are sorted later.
+        struct Known {
+            /// one bit per interned string: references are ids
+            ids: Vec<u64>,
+            other: FxHashSet<Val>,
+            names: String,
+            places: String,
+        }
+        let mut targets_of: Vec<Vec<(&str, &str)>> = Vec::new();
+        let mut checks: Vec<(&RelData, &Reference, usize, usize)> = Vec::new(); // relation, reference, field, target set
         for rel in &self.rels {
             for r in rel.schema.refs {
                 let fi = rel.schema.field_index(r.field).expect("reference field in schema");
                 let targets: Vec<(&str, &str)> = std::iter::once((r.target, r.target_field)).chain(r.or.iter().copied()).collect();
-                // references are ids: one bit per interned string
-                let mut known = vec![0u64; self.syms.len().div_ceil(64)];
-                let mut other: FxHashSet<Val> = FxHashSet::default();
+                let t = match targets_of.iter().position(|t| *t == targets) {
+                    Some(t) => t,
+                    None => {
+                        targets_of.push(targets);
+                        targets_of.len() - 1
+                    }
+                };
+                checks.push((rel, r, fi, t));
+            }
+        }
+        let known: Vec<Known> = (targets_of.iter())
+            .map(|targets| {
+                let mut k = Known {
+                    ids: vec![0u64; self.syms.len().div_ceil(64)],
+                    other: FxHashSet::default(),
+                    names: targets.iter().map(|t| format!("`{}`", t.0)).collect::<Vec<_>>().join(" or "),
+                    places: String::new(),
+                };
                 let mut places = Vec::new();
-                for (name, tf) in &targets {
+                for (name, tf) in targets {
                     let target = self
                         .rels
                         .iter()
@@ -221,39 +247,58 @@ impl FactSet {
                     let tfi = target.schema.field_index(tf).expect("reference target field in schema");
                     for row in 0..target.rows.len() {
                         match target.rows.get(row, tfi) {
-                            Val::Str(s) => known[s.0 as usize / 64] |= 1 << (s.0 % 64),
+                            Val::Str(s) => k.ids[s.0 as usize / 64] |= 1 << (s.0 % 64),
                             v => {
-                                other.insert(v);
+                                k.other.insert(v);
                             }
                         }
                     }
                     let where_ = target.file.clone().unwrap_or_else(|| format!("{name}.jsonl (absent)"));
                     places.push(format!("a `{tf}` present in {where_}"));
                 }
-                let names: Vec<String> = targets.iter().map(|t| format!("`{}`", t.0)).collect();
-                for row in 0..rel.rows.len() {
+                k.places = places.join(" or ");
+                k
+            })
+            .collect();
+        const SLICE: usize = 1 << 22;
+        let slices: Vec<(usize, std::ops::Range<usize>)> = (checks.iter().enumerate())
+            .flat_map(|(c, check)| {
+                let n = check.0.rows.len();
+                (0..n.div_ceil(SLICE)).map(move |i| (c, i * SLICE..((i + 1) * SLICE).min(n)))
+            })
+            .collect();
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut errs = Vec::new();
+            while let Some((c, rows)) = slices.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let (rel, r, fi, t) = checks[*c];
+                let k = &known[t];
+                for row in rows.clone() {
                     let v = rel.rows.get(row, fi);
                     let present = match v {
                         Val::Null => true,
-                        Val::Str(s) => known[s.0 as usize / 64] & (1 << (s.0 % 64)) != 0,
-                        v => other.contains(&v),
+                        Val::Str(s) => k.ids[s.0 as usize / 64] & (1 << (s.0 % 64)) != 0,
+                        v => k.other.contains(&v),
                     };
                     if !present {
                         errs.push(InputError::new(
                             rel.file.as_deref().unwrap_or(rel.schema.name),
                             Some(rel.rows.line(row)),
                             Some(r.field),
-                            format!(
-                                "`{}` names no record of {} (expected {})",
-                                v.text(&self.syms),
-                                names.join(" or "),
-                                places.join(" or ")
-                            ),
+                            format!("`{}` names no record of {} (expected {})", v.text(&self.syms), k.names, k.places),
                         ));
                     }
                 }
             }
-        }
+            errs
+        };
+        std::thread::scope(|scope| {
+            let others: Vec<_> = (1..cores()).map(|_| scope.spawn(work)).collect();
+            errs.extend(work());
+            for o in others {
+                errs.extend(o.join().expect("a reference check panicked"));
+            }
+        });
     }
 }
 
