@@ -219,14 +219,7 @@ impl FactSet {
             for r in rel.schema.refs {
                 let fi = rel.schema.field_index(r.field).expect("reference field in schema");
                 let targets: Vec<(&str, &str)> = std::iter::once((r.target, r.target_field)).chain(r.or.iter().copied()).collect();
-                let t = match targets_of.iter().position(|t| *t == targets) {
-                    Some(t) => t,
-                    None => {
-                        targets_of.push(targets);
-                        targets_of.len() - 1
-                    }
-                };
-                checks.push((rel, r, fi, t));
+                checks.push((rel, r, fi, crate::intern::index_of(&mut targets_of, targets)));
             }
         }
         let known: Vec<Known> = (targets_of.iter())

@@ -276,6 +276,18 @@ fn merge_split<T>(left: &[T], right: &[T], k: usize, cmp: impl Fn(&T, &T) -> std
     lo
 }
 
+/// The index of `x` in `list`, pushed at the end if absent: numbers for a handful of distinct values (subject kinds,
+/// reference targets) by a linear search, cheaper than hashing for so few.
+pub fn index_of<T: PartialEq>(list: &mut Vec<T>, x: T) -> usize {
+    match list.iter().position(|y| *y == x) {
+        Some(i) => i,
+        None => {
+            list.push(x);
+            list.len() - 1
+        }
+    }
+}
+
 /// A name that lives as long as the program (a tier named by a parameter table): each distinct name is leaked
 /// once, so the memory is bounded by the names a run's parameters hold.
 pub fn static_name(name: &str) -> &'static str {

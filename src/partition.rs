@@ -142,11 +142,9 @@ impl<'a> View<'a> {
         let i = self.facts.rel_index(name);
         let table = &self.facts.rels[i].rows;
         let one = |r: u32| make(Rec(i as u32, r), Record { table, row: r as usize });
-        match self.part.map(|(partition, k)| (&partition.rels[i], k)) {
-            Some((Grouping::Split { starts, rows }, k)) => {
-                rows[starts[k] as usize..starts[k + 1] as usize].iter().map(|&r| one(r)).collect()
-            }
-            None | Some((Grouping::Every, _)) => (0..table.len() as u32).map(one).collect(),
+        match self.picked(i) {
+            Some(rows) => rows.iter().map(|&r| one(r)).collect(),
+            None => (0..table.len() as u32).map(one).collect(),
         }
     }
 
@@ -155,12 +153,18 @@ impl<'a> View<'a> {
         let i = self.facts.rel_index(name);
         let table = &self.facts.rels[i].rows;
         let rec = move |r: u32| (Rec(i as u32, r), table.vals(r as usize));
-        match self.part {
+        match self.picked(i) {
+            Some(rows) => Box::new(rows.iter().map(move |&r| rec(r))),
             None => Box::new((0..table.len() as u32).map(rec)),
-            Some((partition, k)) => match &partition.rels[i] {
-                Grouping::Every => Box::new((0..table.len() as u32).map(rec)),
-                Grouping::Split { starts, rows } => Box::new(rows[starts[k] as usize..starts[k + 1] as usize].iter().map(move |&r| rec(r))),
-            },
+        }
+    }
+
+    /// The row numbers of relation `i` in this view, or `None` where the view holds all its rows.
+    fn picked(&self, i: usize) -> Option<&'a [u32]> {
+        let (partition, k) = self.part?;
+        match &partition.rels[i] {
+            Grouping::Every => None,
+            Grouping::Split { starts, rows } => Some(&rows[starts[k] as usize..starts[k + 1] as usize]),
         }
     }
 }

@@ -70,13 +70,7 @@ fn sorted(parts: &[Records]) -> Vec<(u32, u32)> {
     for (p, r) in parts.iter().enumerate() {
         for i in 0..r.recs.len() {
             let (kind, id) = split_key(r.key(i));
-            let k = match kinds.iter().position(|&x| x == kind) {
-                Some(k) => k,
-                None => {
-                    kinds.push(kind);
-                    kinds.len() - 1
-                }
-            };
+            let k = crate::intern::index_of(&mut kinds, kind);
             items.push((id_prefix(id), k as u32, p as u32, i as u32));
         }
     }

@@ -121,13 +121,7 @@ impl Evaluation {
         // comparing kind strings for every clause of every subject was most of it.
         let mut kinds: Vec<&str> = Vec::new();
         let subject_kind: Vec<u32> = (der.subjects.iter())
-            .map(|subject| match kinds.iter().position(|k| *k == subject.kind) {
-                Some(k) => k as u32,
-                None => {
-                    kinds.push(&subject.kind);
-                    (kinds.len() - 1) as u32
-                }
-            })
+            .map(|subject| crate::intern::index_of(&mut kinds, subject.kind.as_str()) as u32)
             .collect();
         let clause_kind: Vec<Option<u32>> = (program.clauses.iter())
             .map(|meta| kinds.iter().position(|k| *k == meta.subject).map(|k| k as u32))
