@@ -1378,6 +1378,9 @@ struct Inputs {
 /// CPU seconds in the rules: 15.3 with 100-shop shards, 20.6 with 200, 27.5 with 1000, 42.4 with 5000).
 const SHARD_SHOPS: usize = 100;
 
+/// Creators per creator shard, per shop of a shop shard: a creator has a handful of rows and few rules.
+const CREATORS_PER_SHOP: usize = 20;
+
 /// Union-find over the links (self-links ignored): `parent` such that `find` gives each shop its component's
 /// least id.
 fn link_components(links: &[(Sym, Sym, Sym, Rec)], syms: usize) -> Vec<u32> {
@@ -1399,10 +1402,15 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 
 /// Splits the facts into independent shards and evaluates them on every core. Every rule of this program relates a
 /// shop only to its linked-store component, that component's products and orders, and the shared categories;
-/// creators relate to nothing else. So each shard holds whole components (and a share of the creators), and the
-/// verdicts of the shards together are the verdicts of the whole. `run --shard K/N` keeps part k of n: whole
-/// components by a hash of their least shop id (the same on every run over the same facts), creators by a hash of
-/// theirs. Small fact sets stay one shard.
+/// creators relate to nothing else. So each shard holds whole components, or creators, and the verdicts of the
+/// shards together are the verdicts of the whole. `run --shard K/N` keeps part k of n: whole components by a hash of
+/// their least shop id (the same on every run over the same facts), creators by a hash of theirs. Small fact sets
+/// stay one shard.
+///
+/// Shards run in order: the first shop shard (whose table sizes size the rest, `crate::sizes`), the creators, then
+/// the other shop shards. Creators come first in the output (kinds in byte order: creator, order, product, shop), so
+/// with them done early, each shop shard's orders can be written as soon as the shards before it have finished
+/// (`Sink::plan`).
 fn evaluate(input: &Input) -> Derivation {
     let t = std::time::Instant::now();
     let facts = input.facts;
@@ -1421,6 +1429,20 @@ fn evaluate(input: &Input) -> Derivation {
     let per = if input.shard_size == 0 { SHARD_SHOPS } else { input.shard_size };
     let shops = facts.rows_len("merchant").max(facts.rows_len("product") / 10);
     let k = shops.div_ceil(per).max(1);
+    // creators in id order, a run of neighbours to each creator shard (none for a fact set of one shard)
+    let mut creators: Vec<u32> = ["creator", "creator_deduction", "creator_violation"]
+        .into_iter()
+        .flat_map(|rel| facts.rows(rel).map(|(_, v)| v[0].sym().0))
+        .collect();
+    creators.sort_unstable();
+    creators.dedup();
+    let kc = if k == 1 {
+        0
+    } else {
+        creators.len().div_ceil(per * CREATORS_PER_SHOP)
+    };
+    // shop shard i is part 0 (i = 0) or part kc + i; creator shard j is part 1 + j
+    let shop_part = |i: usize| if i == 0 { 0 } else { kc + i };
     let mix = |x: u32| (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29) as usize;
     let in_part = |x: u32| input.part.is_none_or(|(part, n)| mix(x) % n == part);
     // Shards take components in id order, a run of neighbouring roots each: fact files usually list a shop's records
@@ -1438,7 +1460,7 @@ fn evaluate(input: &Input) -> Derivation {
         (rank * k / component_roots.len().max(1)).min(k - 1)
     };
     let of_root = |root: u32| match in_part(root) {
-        true => Route::Part(shard_of_root(root)),
+        true => Route::Part(shop_part(shard_of_root(root))),
         false => Route::Nowhere,
     };
     // the route of each component's root, found once rather than by a search per record (a shop of no component,
@@ -1460,9 +1482,13 @@ fn evaluate(input: &Input) -> Derivation {
             k => Route::Part(k as usize),
         }
     };
-    let of_creator = |c: Val| match in_part(c.sym().0) {
-        true => Route::Part(c.sym().0 as usize % k),
-        false => Route::Nowhere,
+    let of_creator = |c: Val| match (in_part(c.sym().0), kc) {
+        (false, _) => Route::Nowhere,
+        (true, 0) => Route::Part(0),
+        (true, _) => {
+            let rank = creators.partition_point(|&x| x < c.sym().0);
+            Route::Part(1 + rank * kc / creators.len())
+        }
     };
     // each product's shard, u32::MAX for none (products are checked to name a known shop, orders a known product)
     let mut product_shard = vec![u32::MAX; syms];
@@ -1475,7 +1501,7 @@ fn evaluate(input: &Input) -> Derivation {
         u32::MAX => Route::Nowhere,
         k => Route::Part(k as usize),
     };
-    let partition = Partition::new(facts, k, |rel, v| match rel {
+    let partition = Partition::new(facts, k + kc, |rel, v| match rel {
         "merchant" | "experience_score" | "shop_link" | "suspension" | "marketing_restriction" | "discount_signup" => of_shop(v.get(0)),
         "penalty" | "product" => of_shop(v.get(1)),
         "order" => of_product(v.get(1)),
@@ -1488,16 +1514,43 @@ fn evaluate(input: &Input) -> Derivation {
     });
     drop(product_shard);
     crate::engine::timing("rules: shards routed", t);
-    let shards: Vec<Shard> = (0..k)
+    let shards: Vec<Shard> = (0..k + kc)
         .map(|i| Shard {
             view: partition.view(facts, i),
             wanted: &wanted,
             roots: &roots,
         })
         .collect();
-    crate::program::evaluate_shards(input, shards, |input, shard| {
+    let floors = std::thread::scope(|scope| {
+        let half = shards.len().div_ceil(2).max(1);
+        let parts: Vec<_> = (shards.chunks(half))
+            .map(|c| scope.spawn(move || c.iter().map(|s| floor(s.view)).collect::<Vec<_>>()))
+            .collect();
+        parts.into_iter().flat_map(|p| p.join().expect("floors")).collect()
+    });
+    crate::program::evaluate_shards(input, shards, Some(floors), |input, shard| {
         evaluate_shard(input, read_inputs(shard.view, shard.wanted, shard.roots))
     })
+}
+
+/// The least (kind, id) of a subject the shard can derive (see the subject rules: shops come from merchants, scores
+/// and the products' shops, products from registrations, creators from their three relations, orders from orders).
+fn floor(view: View) -> Option<(&'static str, Sym)> {
+    let least = |kind: &'static str, from: &[(&str, usize)]| {
+        from.iter()
+            .filter_map(|&(rel, field)| view.least(rel, field))
+            .min()
+            .map(|id| (kind, id))
+    };
+    [
+        least(CREATOR, &[("creator", 0), ("creator_deduction", 0), ("creator_violation", 0)]),
+        least(ORDER, &[("order", 0)]),
+        least(PRODUCT, &[("registration", 0)]),
+        least(SHOP, &[("merchant", 0), ("experience_score", 0), ("product", 1)]),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 /// One shard to evaluate: its view of the facts and what every shard shares.

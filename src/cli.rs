@@ -224,19 +224,35 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             let loaded = progress.while_loading(|| engine::load(p, &input.options()))?;
             let records: usize = loaded.facts.rels.iter().map(|r| r.rows.len()).sum();
             progress.phase(&format!("evaluating {records} records"));
-            let write = |w: &mut dyn Write, batch: &crate::spool::Sorted| batch.write(w);
             let counts = if format == output::Format::Jsonl {
-                // batch runs stream: shards are rendered as they finish, and only the lines are kept
-                let bar = |done: usize, total: usize| progress.bar("evaluating", done, total, "shards");
-                let batch = loaded.evaluate_rendered(p, part, Some(&bar))?;
-                progress.phase(&format!("writing {} verdicts", batch.counts.total()));
+                // batch runs stream: shards are rendered as they finish, and written as soon as their order allows
+                let bar = |done: usize, total: usize| {
+                    progress.bar("evaluating", done, total, "shards");
+                    if done == total {
+                        progress.phase("writing the last verdicts");
+                    }
+                };
+                let counts = match &out_path {
+                    Some(path) => {
+                        let (mut counts, mut failed) = (None, None);
+                        let written = output::write_atomically(path, |w| match loaded.evaluate_streamed(p, part, Some(&bar), true, w) {
+                            Ok(written) => written.map(|c| counts = Some(c)),
+                            Err(f) => {
+                                failed = Some(f);
+                                Err(std::io::Error::other("the evaluation failed"))
+                            }
+                        });
+                        if let Some(f) = failed {
+                            return Err(f);
+                        }
+                        written.map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?;
+                        counts.expect("counts of a written run")
+                    }
+                    // standard output gets nothing until everything is derived: a failure half-way leaves no lines
+                    None => loaded.evaluate_streamed(p, part, Some(&bar), false, &mut out)?.map_err(io)?,
+                };
                 progress.done();
-                match &out_path {
-                    Some(path) => output::write_atomically(path, |w| write(w, &batch))
-                        .map_err(|e| Failure::input(&path.display().to_string(), format!("cannot write the output file: {e}")))?,
-                    None => write(&mut out, &batch).map_err(io)?,
-                }
-                batch.counts
+                counts
             } else {
                 let eval = loaded.evaluate_part(p, &[], part)?;
                 progress.phase(&format!("writing {} verdicts", eval.order.len()));

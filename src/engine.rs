@@ -164,79 +164,122 @@ impl Counts {
 }
 
 impl Loaded {
-    /// `run` in JSON lines, as `output::write` writes the evaluation's records, but shard by shard: each shard's
-    /// derivation is turned into verdicts and packed (`output::pack`) on the thread that derived it and then dropped,
-    /// so memory holds the facts, the shards in flight and ~30 bytes a verdict, not every shard's rows and evidence
-    /// at once. The lines are rendered as the output is written (`spool::Sorted::write`).
-    pub fn evaluate_rendered(
+    /// `run` in JSON lines to `w`, as `output::write` writes the evaluation's records, but shard by shard: each
+    /// shard's derivation is turned into verdicts and packed (`output::pack`) on the thread that derived it and then
+    /// dropped, so memory holds the facts, the shards in flight and ~30 bytes a verdict, not every shard's rows and
+    /// evidence at once. The lines are rendered as they are written (`spool::write`): with `stream`, while later
+    /// shards are still evaluated, as far as the program's plan of its shards allows. The inner error is the
+    /// output's.
+    pub fn evaluate_streamed(
         &self,
         program: &'static Program,
         part: Option<(usize, usize)>,
         progress: Option<&(dyn Fn(usize, usize) + Sync)>,
-    ) -> Result<crate::spool::Sorted, Failure> {
+        stream: bool,
+        w: &mut dyn std::io::Write,
+    ) -> Result<std::io::Result<Counts>, Failure> {
         let as_of = self.as_of()?;
-        let shard_size = shard_size_from_env();
-        let spool = crate::spool::Spool::new();
-        let error: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-        let render = |der: crate::program::Derivation| {
-            let eval = match Evaluation::unordered(program, der, &self.facts.syms) {
-                Ok(e) => e,
-                Err(e) => {
-                    error.lock().expect("error").get_or_insert(e);
-                    return;
-                }
-            };
-            // ~30 bytes a record: a kind, an id, ~10 packed bytes
-            let mut out = crate::spool::Records::with_capacity(eval.order.len(), eval.order.len() * 32);
-            for &s in &eval.order {
-                let subject = eval.subject(s);
-                if let (Some((k, n)), false) = (part, program.partitions_itself) {
-                    if part_of(subject, n) != k {
-                        continue;
-                    }
-                }
-                let v = &eval.verdicts[s as usize];
-                out.push(&subject.kind, &subject.id, |buf| crate::output::pack(buf, v));
-                match v.status {
-                    crate::verdict::Status::Admitted => out.counts.admitted += 1,
-                    crate::verdict::Status::Rejected => out.counts.rejected += 1,
-                    crate::verdict::Status::Undetermined => out.counts.undetermined += 1,
-                }
-            }
-            spool.add(out);
-        };
-        let t = std::time::Instant::now();
-        let rest = (program.evaluate)(&Input {
-            facts: &self.facts,
-            params: &self.params,
-            as_of,
-            explain: &[],
-            shard_size,
-            part,
-            evidence: false,
-            sink: Some(&render),
-            progress,
+        let (tx, rx) = std::sync::mpsc::channel();
+        let render: crate::spool::Render = Box::new(move |kind, id, packed, line| {
+            crate::output::write_packed(line, program, kind, id, packed);
+            line.push(b'\n');
         });
-        // programs that do not shard return their whole derivation
-        if !rest.subjects.is_empty() {
-            render(rest);
-        }
-        timing("rules and verdicts", t);
-        if let Some(e) = error.into_inner().expect("error") {
+        let (written, evaluated) = std::thread::scope(|scope| {
+            // the sink and its sender live in the evaluating thread: however it ends, the writer's input ends with it
+            let evaluation = scope.spawn(move || {
+                let sink = ShardsToSpool {
+                    program,
+                    part,
+                    syms: &self.facts.syms,
+                    tx: std::sync::Mutex::new(tx),
+                    error: std::sync::Mutex::new(None),
+                };
+                let t = std::time::Instant::now();
+                let rest = (program.evaluate)(&Input {
+                    facts: &self.facts,
+                    params: &self.params,
+                    as_of,
+                    explain: &[],
+                    shard_size: shard_size_from_env(),
+                    part,
+                    evidence: false,
+                    sink: Some(&sink),
+                    progress,
+                });
+                // programs that do not shard return their whole derivation
+                if !rest.subjects.is_empty() {
+                    crate::program::Sink::shard(&sink, None, rest);
+                }
+                timing("rules and verdicts", t);
+                sink.send(crate::spool::Message::End);
+                sink.error.into_inner().expect("error")
+            });
+            let written = crate::spool::write(rx, stream, &render, w);
+            (written, evaluation.join())
+        });
+        // a panic has said what it is on stderr; the output file is not kept
+        let evaluated = evaluated.map_err(|_| Failure::Internal("the evaluation stopped half-way".into()))?;
+        if let Some(e) = evaluated {
             return Err(Failure::Internal(e));
         }
-        let t = std::time::Instant::now();
-        let sorted = spool
-            .finish(Box::new(move |kind, id, packed, line| {
-                crate::output::write_packed(line, program, kind, id, packed);
-                line.push(b'\n');
-            }))
-            .map_err(Failure::Internal)?;
-        timing("sort", t);
-        if std::env::var_os("ZHUNRU_TIMINGS").is_some() && sorted.runs() > 0 {
-            eprintln!("timing: {} sorted runs spilled to disk", sorted.runs());
+        match written {
+            Ok(counts) => Ok(Ok(counts)),
+            Err(crate::spool::Error::Output(e)) => Ok(Err(e)),
+            Err(crate::spool::Error::Internal(e)) => Err(Failure::Internal(e)),
         }
-        Ok(sorted)
+    }
+}
+
+/// The sink of a batch run: each shard's verdicts packed and sorted on the thread that derived them, then sent to
+/// the writer.
+struct ShardsToSpool<'a> {
+    program: &'static Program,
+    part: Option<(usize, usize)>,
+    syms: &'a crate::intern::Interner,
+    tx: std::sync::Mutex<std::sync::mpsc::Sender<crate::spool::Message>>,
+    error: std::sync::Mutex<Option<String>>,
+}
+
+impl ShardsToSpool<'_> {
+    fn send(&self, message: crate::spool::Message) {
+        // a writer that has stopped (the output failed) says why itself
+        let _ = self.tx.lock().expect("sender").send(message);
+    }
+}
+
+impl crate::program::Sink for ShardsToSpool<'_> {
+    fn plan(&self, floors: &[Option<(&'static str, crate::intern::Sym)>]) {
+        let key = |&(kind, id): &(&str, crate::intern::Sym)| [kind.as_bytes(), b"\0", self.syms.resolve(id).as_bytes()].concat();
+        self.send(crate::spool::Message::Plan(floors.iter().map(|f| f.as_ref().map(key)).collect()));
+    }
+
+    fn shard(&self, shard: Option<usize>, der: crate::program::Derivation) {
+        let (program, part) = (self.program, self.part);
+        let eval = match Evaluation::unordered(program, der, self.syms) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error.lock().expect("error").get_or_insert(e);
+                return;
+            }
+        };
+        // ~30 bytes a record: a kind, an id, ~10 packed bytes
+        let mut out = crate::spool::Records::with_capacity(eval.order.len(), eval.order.len() * 32);
+        for &s in &eval.order {
+            let subject = eval.subject(s);
+            if let (Some((k, n)), false) = (part, program.partitions_itself) {
+                if part_of(subject, n) != k {
+                    continue;
+                }
+            }
+            let v = &eval.verdicts[s as usize];
+            out.push(&subject.kind, &subject.id, |buf| crate::output::pack(buf, v));
+            match v.status {
+                crate::verdict::Status::Admitted => out.counts.admitted += 1,
+                crate::verdict::Status::Rejected => out.counts.rejected += 1,
+                crate::verdict::Status::Undetermined => out.counts.undetermined += 1,
+            }
+        }
+        self.send(crate::spool::Message::Part(crate::spool::Part::new(out, shard)));
     }
 }
 

@@ -148,6 +148,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The least id in field `field` of a relation's rows in this view (none: no rows, or no id in that field).
+    pub fn least(&self, name: &str, field: usize) -> Option<crate::intern::Sym> {
+        let i = self.facts.rel_index(name);
+        let table = &self.facts.rels[i].rows;
+        let id = |r: u32| match table.get(r as usize, field) {
+            crate::value::Val::Str(s) => Some(s),
+            _ => None,
+        };
+        match self.picked(i) {
+            Some(rows) => rows.iter().filter_map(|&r| id(r)).min(),
+            None => (0..table.len() as u32).filter_map(id).min(),
+        }
+    }
+
     /// The rows of a relation in this view, in line order, with their record references.
     pub fn rows(&self, name: &str) -> Box<dyn Iterator<Item = (Rec, Vals)> + 'a> {
         let i = self.facts.rel_index(name);

@@ -3,6 +3,7 @@
 
 use crate::error::InputError;
 use crate::facts::{FactSet, Rec};
+use crate::intern::Sym;
 use crate::num::Dec;
 use crate::params::{ParamSpec, Params};
 use crate::schema::Relation;
@@ -151,7 +152,16 @@ pub struct Input<'a> {
     pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
 }
 
-pub type ShardSink<'a> = &'a (dyn Fn(Derivation) + Sync);
+pub type ShardSink<'a> = &'a dyn Sink;
+
+/// Where a batch run's derivations go (`Input::sink`).
+pub trait Sink: Sync {
+    /// Before any shard starts: each shard's floor, the least (kind, id) among the subjects it can derive (none: it
+    /// derives no subject). What comes below every unfinished shard's floor can be written while they run.
+    fn plan(&self, floors: &[Option<(&'static str, Sym)>]);
+    /// A shard's derivation, numbered as in the plan (none: the whole derivation of a program that does not shard).
+    fn shard(&self, shard: Option<usize>, der: Derivation);
+}
 
 pub struct Program {
     pub id: &'static str,
@@ -363,13 +373,23 @@ impl Derivation {
 /// Runs a program's rules over independent shards of its facts on both cores, and puts the results together in
 /// shard order (so the output does not depend on which thread finished first) — or, in a batch run with a sink,
 /// hands each shard's derivation to the sink and returns an empty one. The first shard runs alone, and the sizes its
-/// tables reach size the tables of the rest (`crate::sizes`).
-pub fn evaluate_shards<T: Send>(input: &Input, shards: Vec<T>, run: fn(&Input, T) -> Derivation) -> Derivation {
+/// tables reach size the tables of the rest (`crate::sizes`). Shards are taken in order; with `floors` (one per
+/// shard, see `Sink::plan`), a batch run's output is written while later shards still run.
+pub fn evaluate_shards<T: Send>(
+    input: &Input,
+    shards: Vec<T>,
+    floors: Option<Vec<Option<(&'static str, Sym)>>>,
+    run: fn(&Input, T) -> Derivation,
+) -> Derivation {
     let n = shards.len();
+    if let (Some(sink), Some(floors)) = (input.sink, floors) {
+        assert_eq!(floors.len(), n, "a floor per shard");
+        sink.plan(&floors);
+    }
     let done = std::sync::atomic::AtomicUsize::new(0);
     let finished = |i: usize, der: Derivation, results: &std::sync::Mutex<Vec<Option<Derivation>>>| {
         match input.sink {
-            Some(sink) => sink(der),
+            Some(sink) => sink.shard(Some(i), der),
             None => results.lock().expect("results")[i] = Some(der),
         }
         let d = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

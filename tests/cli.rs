@@ -755,7 +755,7 @@ fn quiet_run_writes_nothing_on_stderr() {
 }
 
 /// Loading in many small chunks (each file cut every ~1 KB, parsed out of order on two cores) and sorting the output
-/// through runs spilled to disk (a 1 MB budget) give the bytes of one-chunk, in-memory runs; errors deep in a file
+/// through runs spilled to disk (one per shard) give the bytes of one-chunk, in-memory runs; errors deep in a file
 /// keep their line numbers; the spilled runs are removed.
 #[test]
 fn chunked_loading_and_spilled_sorting_change_nothing() {
@@ -774,9 +774,37 @@ fn chunked_loading_and_spilled_sorting_change_nothing() {
         out.stdout
     };
     let plain = run(&[]);
-    assert!(plain.len() > 4 << 20, "the output spans several 1 MB runs");
+    assert!(plain.len() > 4 << 20, "the output spans several batches of the writer");
     assert!(plain == run(&[("ZHUNRU_CHUNK_KB", "1")]), "chunked loading changed the output");
-    assert!(plain == run(&[("ZHUNRU_SORT_MB", "1")]), "spilled sorting changed the output");
+    // a run spilled after every shard (a budget of 1 MB spilled none: the packed records of 600 shops are ~0.5 MB)
+    assert!(plain == run(&[("ZHUNRU_SORT_MB", "0")]), "spilled sorting changed the output");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "spilled runs left behind");
+    // to a file, lines are written while later shards still run (standard output waits for the end): same bytes,
+    // also through a run spilled after every shard
+    let target = tmp.join("verdicts.jsonl");
+    for sort_mb in ["64", "0"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+            .args([
+                "run",
+                DOUYIN,
+                "--facts",
+                dir.to_str().unwrap(),
+                "--quiet",
+                "--out",
+                target.to_str().unwrap(),
+            ])
+            .env("ZHUNRU_SHARD_SHOPS", "20")
+            .env("ZHUNRU_SORT_MB", sort_mb)
+            .env("TMPDIR", &tmp)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            std::fs::read(&target).unwrap() == plain,
+            "streamed output differs (sort budget {sort_mb} MB)"
+        );
+        std::fs::remove_file(&target).unwrap();
+    }
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "spilled runs left behind");
     // a bad record near the end of a large file, and a non-UTF-8 byte after many good lines
     let orders = dir.join("order.jsonl");
