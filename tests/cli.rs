@@ -815,22 +815,26 @@ fn chunked_loading_and_spilled_sorting_change_nothing() {
     let mut bytes = std::fs::read(dir.join("product.jsonl")).unwrap();
     let products = bytes.iter().filter(|&&b| b == b'\n').count();
     bytes.extend_from_slice(b"{\"product_id\": \"\xff\"}\n");
-    std::fs::write(dir.join("product.jsonl"), bytes).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
-        .args(["run", DOUYIN, "--facts", dir.to_str().unwrap()])
-        .env("ZHUNRU_CHUNK_KB", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(
-        stderr.contains(&format!("order.jsonl:{}: field `product_id`: missing", lines + 1)),
-        "{stderr}"
-    );
-    assert!(stderr.contains(&format!("product.jsonl:{}: not UTF-8", products + 1)), "{stderr}");
-    let of_products = stderr.lines().filter(|l| l.starts_with("error: product.jsonl")).count();
-    assert_eq!(of_products, 1, "one error for a file that is not UTF-8: {stderr}");
+    std::fs::write(dir.join("product.jsonl"), &bytes).unwrap();
+    // chunks of ~1 KB, and of 4 MB checked and parsed in blocks of 64 KB (the bad lines are in a later block)
+    assert!(orders.metadata().unwrap().len() > 4 << 16 && bytes.len() > 4 << 16);
+    for chunk_kb in ["1", "4096"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_zhunru"))
+            .args(["run", DOUYIN, "--facts", dir.to_str().unwrap()])
+            .env("ZHUNRU_CHUNK_KB", chunk_kb)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        assert!(
+            stderr.contains(&format!("order.jsonl:{}: field `product_id`: missing", lines + 1)),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("product.jsonl:{}: not UTF-8", products + 1)), "{stderr}");
+        let of_products = stderr.lines().filter(|l| l.starts_with("error: product.jsonl")).count();
+        assert_eq!(of_products, 1, "one error for a file that is not UTF-8: {stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&tmp);
 }
