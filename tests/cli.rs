@@ -700,14 +700,27 @@ fn shards_merged_in_sort_order_are_the_whole_run() {
         let facts = root().join("facts").join(program);
         let f = facts.to_str().unwrap();
         let whole = ok(&["run", program, "--facts", f]);
+        let dir = scratch(&format!("shards-{program}"));
+        let target = dir.join("part.jsonl");
         let mut lines: Vec<String> = (1..=3)
             .flat_map(|k| {
-                ok(&["run", program, "--facts", f, "--shard", &format!("{k}/3")])
-                    .lines()
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
+                let part = ok(&["run", program, "--facts", f, "--shard", &format!("{k}/3")]);
+                // written to a file as the shards finish: the same bytes
+                ok(&[
+                    "run",
+                    program,
+                    "--facts",
+                    f,
+                    "--shard",
+                    &format!("{k}/3"),
+                    "--out",
+                    target.to_str().unwrap(),
+                ]);
+                assert!(std::fs::read_to_string(&target).unwrap() == part, "{program} {k}/3 to a file");
+                part.lines().map(str::to_string).collect::<Vec<_>>()
             })
             .collect();
+        let _ = std::fs::remove_dir_all(&dir);
         lines.sort_by_cached_key(|line| {
             let j: serde_json::Value = serde_json::from_str(line).unwrap();
             (
