@@ -1521,14 +1521,17 @@ fn evaluate(input: &Input) -> Derivation {
             roots: &roots,
         })
         .collect();
-    let floors = std::thread::scope(|scope| {
-        let half = shards.len().div_ceil(2).max(1);
-        let parts: Vec<_> = (shards.chunks(half))
-            .map(|c| scope.spawn(move || c.iter().map(|s| floor(s.view)).collect::<Vec<_>>()))
-            .collect();
-        parts.into_iter().flat_map(|p| p.join().expect("floors")).collect()
+    // for a batch run's writer only
+    let floors = input.sink.map(|_| {
+        std::thread::scope(|scope| {
+            let half = shards.len().div_ceil(2).max(1);
+            let parts: Vec<_> = (shards.chunks(half))
+                .map(|c| scope.spawn(move || c.iter().map(|s| floor(s.view)).collect::<Vec<_>>()))
+                .collect();
+            parts.into_iter().flat_map(|p| p.join().expect("floors")).collect()
+        })
     });
-    crate::program::evaluate_shards(input, shards, Some(floors), |input, shard| {
+    crate::program::evaluate_shards(input, shards, floors, |input, shard| {
         evaluate_shard(input, read_inputs(shard.view, shard.wanted, shard.roots))
     })
 }
