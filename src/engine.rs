@@ -191,7 +191,7 @@ impl Loaded {
                     program,
                     part,
                     syms: &self.facts.syms,
-                    tx: std::sync::Mutex::new(tx),
+                    tx,
                     error: std::sync::Mutex::new(None),
                 };
                 let t = std::time::Instant::now();
@@ -236,14 +236,14 @@ struct ShardsToSpool<'a> {
     program: &'static Program,
     part: Option<(usize, usize)>,
     syms: &'a crate::intern::Interner,
-    tx: std::sync::Mutex<std::sync::mpsc::Sender<crate::spool::Message>>,
+    tx: std::sync::mpsc::Sender<crate::spool::Message>,
     error: std::sync::Mutex<Option<String>>,
 }
 
 impl ShardsToSpool<'_> {
     fn send(&self, message: crate::spool::Message) {
         // a writer that has stopped (the output failed) says why itself
-        let _ = self.tx.lock().expect("sender").send(message);
+        let _ = self.tx.send(message);
     }
 }
 

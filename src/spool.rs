@@ -182,15 +182,10 @@ fn write_with(messages: Receiver<Message>, stream: bool, budget: usize, render: 
                 seq += 1;
                 batch_tx.send((seq - 1, batch)).is_ok()
             };
-            let mut ended = false;
             for message in messages.iter() {
-                ended |= matches!(message, Message::End);
                 if !merge.take(message, &mut emit)? {
                     return Ok(merge.counts);
                 }
-            }
-            if !ended {
-                return Err(Error::Internal("the evaluation stopped before its end".into()));
             }
             merge.finish(&mut emit)?;
             if std::env::var_os("ZHUNRU_TIMINGS").is_some() {
@@ -260,6 +255,8 @@ struct Merge {
     dir: Option<TempDir>,
     batch: Vec<u8>,
     counts: Counts,
+    /// `Message::End` has come.
+    ended: bool,
 }
 
 type Heads = BinaryHeap<Reverse<(Vec<u8>, usize)>>;
@@ -335,6 +332,7 @@ impl Merge {
             dir: None,
             batch: Vec::with_capacity(BATCH + 4096),
             counts: Counts::default(),
+            ended: false,
         }
     }
 
@@ -348,7 +346,10 @@ impl Merge {
                 return Ok(true);
             }
             Message::Part(part) => part,
-            Message::End => return Ok(true),
+            Message::End => {
+                self.ended = true;
+                return Ok(true);
+            }
         };
         self.counts.add(&part.records.counts);
         let planned = !self.planned.is_empty();
@@ -388,8 +389,11 @@ impl Merge {
         Ok(true)
     }
 
-    /// Everything has come: writes all that is left.
+    /// Every sender is gone: writes all that is left, if the evaluation said it had ended.
     fn finish(&mut self, emit: &mut impl FnMut(Vec<u8>) -> bool) -> Result<(), Error> {
+        if !self.ended {
+            return Err(Error::Internal("the evaluation stopped before its end".into()));
+        }
         if self.drain(None, emit)? && !self.batch.is_empty() {
             emit(std::mem::take(&mut self.batch));
         }
@@ -401,8 +405,12 @@ impl Merge {
         let mut wanted = true;
         let batch = &mut self.batch;
         let mut put = |key: &[u8], rec: &[u8]| {
+            // once the output wants no more, records are dropped rather than piled up
+            if !wanted {
+                return;
+            }
             framed(batch, key, rec);
-            if batch.len() >= BATCH && wanted {
+            if batch.len() >= BATCH {
                 wanted = emit(std::mem::replace(batch, Vec::with_capacity(BATCH + 4096)));
             }
         };
@@ -632,6 +640,7 @@ mod tests {
         merge.take(part(0, &["O1", "O2"]), &mut emit).unwrap();
         merge.take(part(1, &["O3"]), &mut emit).unwrap();
         assert!(merge.batch.is_empty());
+        merge.take(Message::End, &mut emit).unwrap();
         merge
             .finish(&mut |b| {
                 assert_eq!(ids(&[b], &Merge::new(false, 0)), ["O1", "O2", "O3"]);
