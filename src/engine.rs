@@ -193,6 +193,7 @@ impl Loaded {
                     syms: &self.facts.syms,
                     tx,
                     error: std::sync::Mutex::new(None),
+                    stopped: Default::default(),
                 };
                 let t = std::time::Instant::now();
                 let rest = (program.evaluate)(&Input {
@@ -238,12 +239,20 @@ struct ShardsToSpool<'a> {
     syms: &'a crate::intern::Interner,
     tx: std::sync::mpsc::Sender<crate::spool::Message>,
     error: std::sync::Mutex<Option<String>>,
+    /// The writer has stopped (the output failed) or a shard's verdicts could not be made: no more shards.
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl ShardsToSpool<'_> {
     fn send(&self, message: crate::spool::Message) {
         // a writer that has stopped (the output failed) says why itself
-        let _ = self.tx.send(message);
+        if self.tx.send(message).is_err() {
+            self.stop();
+        }
+    }
+
+    fn stop(&self) {
+        self.stopped.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -259,6 +268,7 @@ impl crate::program::Sink for ShardsToSpool<'_> {
             Ok(e) => e,
             Err(e) => {
                 self.error.lock().expect("error").get_or_insert(e);
+                self.stop();
                 return;
             }
         };
@@ -280,6 +290,10 @@ impl crate::program::Sink for ShardsToSpool<'_> {
             }
         }
         self.send(crate::spool::Message::Part(crate::spool::Part::new(out, shard)));
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

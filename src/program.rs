@@ -161,6 +161,11 @@ pub trait Sink: Sync {
     fn plan(&self, floors: &[Option<(&'static str, Sym)>]);
     /// A shard's derivation, numbered as in the plan (none: the whole derivation of a program that does not shard).
     fn shard(&self, shard: Option<usize>, der: Derivation);
+    /// True once the sink can take no more (its output failed): shards not yet started are not evaluated, so that a
+    /// full disk is reported when it happens rather than after the rest of the run.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 pub struct Program {
@@ -399,7 +404,10 @@ pub fn evaluate_shards<T: Send>(
     };
     let results = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<Option<Derivation>>>());
     let queue = std::sync::Mutex::new(shards.into_iter().enumerate().rev().collect::<Vec<_>>());
-    let next = || queue.lock().expect("queue").pop();
+    let next = || match input.sink.is_some_and(|s| s.stopped()) {
+        true => None,
+        false => queue.lock().expect("queue").pop(),
+    };
     let sizes = match next() {
         Some((i, shard)) => {
             let (der, sizes) = crate::sizes::learn(|| run(input, shard));
@@ -430,4 +438,69 @@ pub fn evaluate_shards<T: Send>(
         all.append(der);
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A sink that takes `limit` shards and then says it can take no more.
+    struct StopsAfter {
+        taken: AtomicUsize,
+        limit: usize,
+    }
+
+    impl Sink for StopsAfter {
+        fn plan(&self, _: &[Option<(&'static str, Sym)>]) {}
+        fn shard(&self, _: Option<usize>, _: Derivation) {
+            self.taken.fetch_add(1, Ordering::Relaxed);
+        }
+        fn stopped(&self) -> bool {
+            self.taken.load(Ordering::Relaxed) >= self.limit
+        }
+    }
+
+    static EVALUATED: AtomicUsize = AtomicUsize::new(0);
+
+    fn count(_: &Input, _: usize) -> Derivation {
+        EVALUATED.fetch_add(1, Ordering::Relaxed);
+        Derivation::default()
+    }
+
+    /// Once the output has failed, the shards not yet started are skipped (a full disk is reported when it fills).
+    #[test]
+    fn no_shard_starts_once_the_sink_has_stopped() {
+        let program = crate::registry::find("douyin-nianhuo-2023").unwrap();
+        let facts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("facts/douyin-nianhuo-2023");
+        let opts = crate::engine::Options {
+            facts,
+            params: None,
+            as_of: None,
+            allow_unknown: false,
+        };
+        let loaded = crate::engine::load(program, &opts).unwrap();
+        for (limit, evaluated) in [(1, 1), (usize::MAX, 40)] {
+            let sink = StopsAfter {
+                taken: AtomicUsize::new(0),
+                limit,
+            };
+            let input = Input {
+                facts: &loaded.facts,
+                params: &loaded.params,
+                as_of: loaded.as_of().unwrap(),
+                explain: &[],
+                shard_size: 0,
+                part: None,
+                evidence: false,
+                sink: Some(&sink),
+                progress: None,
+            };
+            EVALUATED.store(0, Ordering::Relaxed);
+            evaluate_shards(&input, (0..40).collect(), None, count);
+            // the first shard runs alone (it sizes the tables of the rest); the stop is seen before any other starts
+            assert_eq!(EVALUATED.load(Ordering::Relaxed), evaluated, "limit {limit}");
+            assert_eq!(sink.taken.load(Ordering::Relaxed), evaluated);
+        }
+    }
 }

@@ -124,6 +124,51 @@ fn a_chain_of_ten_thousand_linked_shops_is_one_component() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An output that fails half-way fails the batch run with the output's own error, streamed or not.
+#[test]
+fn a_batch_run_whose_output_fails_reports_the_output_error() {
+    /// Takes `left` bytes, then fails every write.
+    struct Fills {
+        left: usize,
+        written: usize,
+    }
+    impl std::io::Write for Fills {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if b.len() > self.left {
+                return Err(std::io::Error::other("no space left"));
+            }
+            self.left -= b.len();
+            self.written += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let dir = scratch("fills");
+    zhunru::generate::douyin(&dir, 600, 3).unwrap();
+    let (program, loaded) = load_douyin(&dir);
+    let whole = {
+        let mut w = Fills {
+            left: usize::MAX,
+            written: 0,
+        };
+        let counts = loaded.evaluate_streamed(program, None, None, true, &mut w).unwrap().unwrap();
+        assert!(counts.total() > 10_000);
+        w.written
+    };
+    for stream in [true, false] {
+        let mut w = Fills {
+            left: whole / 3,
+            written: 0,
+        };
+        let err = loaded.evaluate_streamed(program, None, None, stream, &mut w).unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "no space left", "stream {stream}");
+        assert!(w.written <= whole / 3);
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The douyin program and a fact set of it, loaded (any input error fails the test).
 fn load_douyin(dir: &std::path::Path) -> (&'static zhunru::program::Program, zhunru::engine::Loaded) {
     let program = registry::find("douyin-nianhuo-2023").unwrap();
