@@ -31,13 +31,52 @@ impl DirectFile {
     /// Creates (or truncates) `path` for writing, with O_DIRECT where the system and file system allow it.
     pub fn create(path: &Path) -> io::Result<DirectFile> {
         let (file, direct) = open(path)?;
-        Ok(DirectFile {
+        Ok(DirectFile::new(file, direct))
+    }
+
+    /// A file in `dir` with no name, to be written and then read back (`rewind`): nothing of it is left behind however
+    /// the process ends (Linux's O_TMPFILE). None where the system or the file system has no unnamed files.
+    #[cfg(target_os = "linux")]
+    pub fn unnamed(dir: &Path) -> io::Result<Option<DirectFile>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true);
+        for direct in [true, false] {
+            let flags = libc::O_TMPFILE | if direct { libc::O_DIRECT } else { 0 };
+            match opts.clone().custom_flags(flags).open(dir) {
+                Ok(file) => return Ok(Some(DirectFile::new(file, direct))),
+                Err(e) if direct && is_unaligned(&e) => {}
+                // EISDIR: a kernel older than O_TMPFILE
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR)) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn unnamed(_dir: &Path) -> io::Result<Option<DirectFile>> {
+        Ok(None)
+    }
+
+    fn new(file: File, direct: bool) -> DirectFile {
+        DirectFile {
             file,
             buf: AlignedBuf::new(CAPACITY),
             filled: 0,
             len: 0,
             direct,
-        })
+        }
+    }
+
+    /// Finishes the file and returns it for reading from the start, through the page cache (a file opened for
+    /// reading too: `unnamed`).
+    pub fn rewind(self) -> io::Result<File> {
+        use std::io::Seek;
+        let mut file = self.finish()?;
+        direct_off(&file)?;
+        file.seek(io::SeekFrom::Start(0))?;
+        Ok(file)
     }
 
     /// Whether writes bypass the page cache (false after a fallback).
@@ -138,7 +177,8 @@ impl Drop for AlignedBuf {
 fn open(path: &Path) -> io::Result<(File, bool)> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    // readable too, for `rewind`
+    opts.read(true).write(true).create(true).truncate(true);
     match opts.clone().custom_flags(libc::O_DIRECT).open(path) {
         Ok(f) => Ok((f, true)),
         Err(e) if is_unaligned(&e) => Ok((opts.open(path)?, false)),
@@ -148,7 +188,13 @@ fn open(path: &Path) -> io::Result<(File, bool)> {
 
 #[cfg(not(target_os = "linux"))]
 fn open(path: &Path) -> io::Result<(File, bool)> {
-    Ok((File::create(path)?, false))
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    Ok((file, false))
 }
 
 /// EINVAL: what O_DIRECT answers when the file system or the alignment does not suit it.
@@ -215,6 +261,25 @@ mod tests {
             roundtrip(&dir, sizes);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A scratch file reads back what was written, and has no name in its directory meanwhile.
+    #[test]
+    fn unnamed_files_read_back_and_leave_nothing() {
+        let dir = std::env::temp_dir().join(format!("zhunru-unnamed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let Some(mut f) = DirectFile::unnamed(&dir).unwrap() else {
+            // no unnamed files here (another system, or a file system without them): nothing to check
+            assert!(cfg!(not(target_os = "linux")) || std::fs::read_dir(&dir).unwrap().next().is_none());
+            return;
+        };
+        let data: Vec<u8> = (0..CAPACITY + 3 * ALIGN + 7).map(|i| (i * 7) as u8).collect();
+        f.write_all(&data).unwrap();
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut f.rewind().unwrap(), &mut back).unwrap();
+        assert!(back == data);
+        std::fs::remove_dir(&dir).unwrap();
     }
 
     #[cfg(target_os = "linux")]

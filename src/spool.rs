@@ -428,10 +428,8 @@ impl Merge {
                 Source::Run { .. } => runs.push(Some(source)),
             }
         }
-        let path = self.run_path().map_err(Error::Internal)?;
-        let fail = |e: std::io::Error| Error::Internal(format!("cannot write {}: {e}", path.display()));
-        // around the page cache, like the output: a run is read back once, and a million shops' runs are ~1.6 GB
-        let mut file = crate::direct::DirectFile::create(&path).map_err(fail)?;
+        let (mut file, place) = self.run_file()?;
+        let fail = |e: std::io::Error| Error::Internal(format!("cannot write a sort run in {}: {e}", place.display()));
         let (mut buf, mut written) = (Vec::new(), Ok(()));
         let mut heap = heads(&held);
         merge(&mut held, &mut heap, None, &mut |key, rec| {
@@ -441,12 +439,12 @@ impl Merge {
                 buf.clear();
             }
         })?;
-        written
+        let file = written
             .and_then(|()| file.write_all(&buf))
-            .and_then(|()| file.finish())
+            .and_then(|()| file.rewind())
             .map_err(fail)?;
         self.held_bytes = 0;
-        let mut file = BufReader::with_capacity(1 << 20, std::fs::File::open(&path).map_err(fail)?);
+        let mut file = BufReader::with_capacity(1 << 20, file);
         let (mut key, mut rec) = (Vec::new(), Vec::new());
         if read_framed(&mut file, &mut key, &mut rec).map_err(fail)? {
             runs.push(Some(Source::Run { file, key, rec }));
@@ -456,18 +454,31 @@ impl Merge {
         Ok(())
     }
 
-    fn run_path(&mut self) -> Result<PathBuf, String> {
+    /// A file for the next run, written around the page cache (a million shops' runs are ~1.6 GB, read back once)
+    /// and where it is. Unnamed in the temporary directory where the system has such files, so that nothing is left
+    /// behind however the process ends; else named in a directory of this run's own and, on Unix, unlinked at once
+    /// (what is left is removed with the directory at the end).
+    fn run_file(&mut self) -> Result<(crate::direct::DirectFile, PathBuf), Error> {
+        let fail =
+            |place: &std::path::Path, e: std::io::Error| Error::Internal(format!("cannot create a sort run in {}: {e}", place.display()));
+        self.runs += 1;
+        let tmp = std::env::temp_dir();
+        if let Some(file) = crate::direct::DirectFile::unnamed(&tmp).map_err(|e| fail(&tmp, e))? {
+            return Ok((file, tmp));
+        }
         if self.dir.is_none() {
             let nanos = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos());
-            let dir = std::env::temp_dir().join(format!("zhunru-sort-{}-{nanos}", std::process::id()));
-            std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            let dir = tmp.join(format!("zhunru-sort-{}-{nanos}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| fail(&dir, e))?;
             self.dir = Some(TempDir(dir));
         }
-        let dir = &self.dir.as_ref().expect("spool directory").0;
-        self.runs += 1;
-        Ok(dir.join(format!("run-{}", self.runs - 1)))
+        let path = self.dir.as_ref().expect("spool directory").0.join(format!("run-{}", self.runs - 1));
+        let file = crate::direct::DirectFile::create(&path).map_err(|e| fail(&path, e))?;
+        #[cfg(unix)]
+        let _ = std::fs::remove_file(&path);
+        Ok((file, path))
     }
 }
 
