@@ -197,6 +197,31 @@ fn open(path: &Path) -> io::Result<(File, bool)> {
     Ok((file, false))
 }
 
+/// Gives an unnamed file (`DirectFile::unnamed`) the name `path`, which must not exist.
+#[cfg(target_os = "linux")]
+pub fn link(file: &File, path: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let to = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).expect("no NUL");
+    // SAFETY: two NUL-terminated paths that outlive the call
+    if unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) } == 0 {
+        return Ok(());
+    }
+    let by_proc = io::Error::last_os_error();
+    // without /proc: the descriptor itself, which needs CAP_DAC_READ_SEARCH
+    // SAFETY: an open descriptor, an empty path and a NUL-terminated path
+    if unsafe { libc::linkat(file.as_raw_fd(), c"".as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_EMPTY_PATH) } == 0 {
+        return Ok(());
+    }
+    Err(by_proc)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn link(_file: &File, _path: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 /// EINVAL: what O_DIRECT answers when the file system or the alignment does not suit it.
 fn is_unaligned(e: &io::Error) -> bool {
     #[cfg(target_os = "linux")]

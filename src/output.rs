@@ -222,7 +222,8 @@ fn csv_cell(c: &str) -> String {
 }
 
 /// Writes through `f` into a temporary file beside `path`, then renames it over `path`. On any error the temporary
-/// file is removed and `path` is left as it was. The file is written around the page cache where it can be
+/// file is removed and `path` is left as it was; on Linux the file has no name until it is whole, so not even a
+/// killed process leaves it behind. The file is written around the page cache where it can be
 /// (`direct::DirectFile`), which buffers: `f` need not.
 pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -233,12 +234,21 @@ pub fn write_atomically(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::
     let tmp = dir.join(format!(".{name}.zhunru-{}.tmp", std::process::id()));
     let result = (|| {
         let t = std::time::Instant::now();
-        let mut w = crate::direct::DirectFile::create(&tmp)?;
+        // unnamed until it is whole (Linux): a run killed half-way leaves no temporary file of gigabytes behind
+        let (mut w, unnamed) = match crate::direct::DirectFile::unnamed(dir)? {
+            Some(w) => (w, true),
+            None => (crate::direct::DirectFile::create(&tmp)?, false),
+        };
         f(&mut w)?;
         let file = w.finish()?;
         crate::engine::timing("write: written", t);
         file.sync_all()?;
         crate::engine::timing("write: synced", t);
+        if unnamed {
+            // a leftover of a killed run of the same process id
+            let _ = std::fs::remove_file(&tmp);
+            crate::direct::link(&file, &tmp)?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -767,39 +767,44 @@ fn quiet_run_writes_nothing_on_stderr() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A batch run killed while it holds sorted runs on disk leaves none of them behind: they have no name (or lose it
-/// as soon as they are created), so they go with the process.
+/// A batch run killed while it holds sorted runs on disk and writes its output leaves neither behind: the runs have
+/// no name (or lose it as soon as they are created), the output gets its name only once it is whole.
 #[cfg(target_os = "linux")]
 #[test]
-fn a_killed_run_leaves_no_sort_runs_behind() {
+fn a_killed_run_leaves_no_files_behind() {
     let dir = scratch("killed");
     zhunru::generate::douyin(&dir, 2000, 5).unwrap();
-    let tmp = scratch("killed-tmp");
+    let (tmp, out) = (scratch("killed-tmp"), scratch("killed-out"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_zhunru"))
-        .args(["run", DOUYIN, "--facts", dir.to_str().unwrap(), "--quiet"])
+        .args(["run", DOUYIN, "--facts", dir.to_str().unwrap(), "--quiet", "--out"])
+        .arg(out.join("verdicts.jsonl"))
         .env("ZHUNRU_SHARD_SHOPS", "5")
         .env("ZHUNRU_SORT_MB", "0")
         .env("TMPDIR", &tmp)
-        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // wait until the process has a run open in the temporary directory, then kill it there
+    // wait until the process has a run open in the temporary directory and its output open, then kill it there
     let fds = format!("/proc/{}/fd", child.id());
-    let holds_a_run = || {
+    let holds = |place: &std::path::Path| {
         std::fs::read_dir(&fds)
             .into_iter()
             .flatten()
             .flatten()
-            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(&tmp)))
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target.starts_with(place)))
     };
-    while !holds_a_run() {
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before any sorted run was seen");
+    while !(holds(&tmp) && holds(&out)) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was seen holding a sorted run"
+        );
     }
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "sorted runs left behind");
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_dir_all(&tmp);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0, "a partial output left behind");
+    for d in [dir, tmp, out] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
 
 /// Loading in many small chunks (each file cut every ~1 KB, parsed out of order on two cores) and sorting the output
