@@ -75,6 +75,9 @@ fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Err
     date(d).map(Some)
 }
 
+/// A file's name, its bytes, a chunk's range of them, and its mapping (whose pages can be let go once parsed).
+type Chunk<'a> = (&'a str, &'a [u8], std::ops::Range<usize>, Option<&'a zhunru::mapped::Map>);
+
 /// Bytes parsed at a time: chunks of whole lines, as the loader cuts them.
 const CHUNK: usize = 4 << 20;
 
@@ -99,8 +102,7 @@ fn main() {
             }
         }
     }
-    // (file, its bytes, the chunk's range, whether its pages can be let go)
-    let mut chunks: Vec<(&str, &[u8], std::ops::Range<usize>, Option<&zhunru::mapped::Map>)> = Vec::new();
+    let mut chunks: Vec<Chunk> = Vec::new();
     let all = (files.iter().map(|(n, m)| (n, m.bytes(), Some(m)))).chain(read.iter().map(|(n, b)| (n, &b[..], None)));
     for (name, bytes, map) in all {
         let mut start = 0;

@@ -1531,9 +1531,13 @@ fn evaluate(input: &Input) -> Derivation {
             parts.into_iter().flat_map(|p| p.join().expect("floors")).collect()
         })
     });
-    crate::program::evaluate_shards(input, shards, floors, |input, shard| {
-        evaluate_shard(input, read_inputs(shard.view, shard.wanted, shard.roots))
-    })
+    crate::program::evaluate_shards(
+        input,
+        shards,
+        floors,
+        |shard| shard.view.row_count(),
+        |input, shard| evaluate_shard(input, read_inputs(shard.view, shard.wanted, shard.roots)),
+    )
 }
 
 /// The least (kind, id) of a subject the shard can derive (see the subject rules: shops come from merchants, scores

@@ -173,6 +173,16 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The rows of every relation in this view.
+    pub fn row_count(&self) -> usize {
+        (0..self.facts.rels.len())
+            .map(|i| match self.picked(i) {
+                Some(rows) => rows.len(),
+                None => self.facts.rels[i].rows.len(),
+            })
+            .sum()
+    }
+
     /// The row numbers of relation `i` in this view, or `None` where the view holds all its rows.
     fn picked(&self, i: usize) -> Option<&'a [u32]> {
         let (partition, k) = self.part?;

@@ -384,6 +384,7 @@ pub fn evaluate_shards<T: Send>(
     input: &Input,
     shards: Vec<T>,
     floors: Option<Vec<Option<(&'static str, Sym)>>>,
+    weight: fn(&T) -> usize,
     run: fn(&Input, T) -> Derivation,
 ) -> Derivation {
     let n = shards.len();
@@ -410,18 +411,17 @@ pub fn evaluate_shards<T: Send>(
     };
     let sizes = match next() {
         Some((i, shard)) => {
-            let (der, sizes) = crate::sizes::learn(|| run(input, shard));
+            let (der, sizes) = crate::sizes::learn(weight(&shard), || run(input, shard));
             finished(i, der, &results);
             sizes
         }
         None => Default::default(),
     };
     let work = || {
-        crate::sizes::using(&sizes, || {
-            while let Some((i, shard)) = next() {
-                finished(i, run(input, shard), &results);
-            }
-        })
+        while let Some((i, shard)) = next() {
+            let der = crate::sizes::using(&sizes, weight(&shard), || run(input, shard));
+            finished(i, der, &results);
+        }
     };
     let threads = crate::facts::cores().min(n.saturating_sub(1));
     if threads <= 1 {
@@ -497,7 +497,7 @@ mod tests {
                 progress: None,
             };
             EVALUATED.store(0, Ordering::Relaxed);
-            evaluate_shards(&input, (0..40).collect(), None, count);
+            evaluate_shards(&input, (0..40).collect(), None, |_| 1, count);
             // the first shard runs alone (it sizes the tables of the rest); the stop is seen before any other starts
             assert_eq!(EVALUATED.load(Ordering::Relaxed), evaluated, "limit {limit}");
             assert_eq!(sink.taken.load(Ordering::Relaxed), evaluated);

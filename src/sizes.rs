@@ -15,14 +15,18 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-/// The largest size each table reached, by table id.
+/// The largest size each table reached, by table id, in a shard of `weight` input rows.
 #[derive(Clone, Default, Debug)]
-pub struct Sizes(Arc<FxHashMap<u64, usize>>);
+pub struct Sizes {
+    learned: Arc<FxHashMap<u64, usize>>,
+    weight: usize,
+}
 
 enum Mode {
     Off,
     Learn(FxHashMap<u64, usize>),
-    Use(Sizes),
+    /// The sizes learned, and the weight of the shard being evaluated.
+    Use(Sizes, usize),
 }
 
 thread_local! {
@@ -44,8 +48,9 @@ fn set(m: Mode) -> Restore {
     Restore(Some(MODE.with(|mode| mode.replace(m))))
 }
 
-/// Runs `f`, recording the size of every table dropped meanwhile on this thread.
-pub fn learn<R>(f: impl FnOnce() -> R) -> (R, Sizes) {
+/// Runs `f` (the evaluation of a shard of `weight` input rows), recording the size of every table dropped meanwhile
+/// on this thread.
+pub fn learn<R>(weight: usize, f: impl FnOnce() -> R) -> (R, Sizes) {
     let restore = set(Mode::Learn(FxHashMap::default()));
     let r = f();
     let learned = MODE.with(|mode| match mode.replace(Mode::Off) {
@@ -53,12 +58,16 @@ pub fn learn<R>(f: impl FnOnce() -> R) -> (R, Sizes) {
         _ => unreachable!("the mode is learning until `learn` ends"),
     });
     drop(restore);
-    (r, Sizes(Arc::new(learned)))
+    let learned = Arc::new(learned);
+    (r, Sizes { learned, weight })
 }
 
-/// Runs `f` with tables on this thread sized from `sizes` at their first insert.
-pub fn using<R>(sizes: &Sizes, f: impl FnOnce() -> R) -> R {
-    let _restore = set(Mode::Use(sizes.clone()));
+/// Runs `f` (the evaluation of a shard of `weight` input rows) with tables on this thread sized at their first insert
+/// from `sizes`, in proportion to the weights: a first shard of one giant linked-store component must not size
+/// the tables of thousands of small shards after it (at 1M shops in one random link graph, every later shard zeroed
+/// gigabytes of table it never used, and the run took minutes instead of seconds).
+pub fn using<R>(sizes: &Sizes, weight: usize, f: impl FnOnce() -> R) -> R {
+    let _restore = set(Mode::Use(sizes.clone(), weight));
     f()
 }
 
@@ -66,7 +75,10 @@ pub fn using<R>(sizes: &Sizes, f: impl FnOnce() -> R) -> R {
 #[inline(never)]
 pub fn hint(id: u64) -> usize {
     MODE.with(|mode| match &*mode.borrow() {
-        Mode::Use(Sizes(map)) => map.get(&id).copied().unwrap_or(0),
+        Mode::Use(Sizes { learned, weight: first }, weight) if *first > 0 => {
+            let learned = learned.get(&id).copied().unwrap_or(0);
+            (learned as u128 * *weight as u128 / *first as u128) as usize
+        }
         _ => 0,
     })
 }
@@ -114,17 +126,28 @@ mod tests {
         let a = id("order", "[1]");
         assert_ne!(a, id("order", "[0]"));
         assert_ne!(a, id("orde", "r[1]"));
-        let ((), sizes) = learn(|| {
+        let ((), sizes) = learn(100, || {
             seen(a, 10);
             seen(a, 40);
             seen(a, 0);
             assert_eq!(hint(a), 0, "learning sizes nothing");
         });
         assert_eq!(hint(a), 0, "outside `using`, nothing is sized");
-        let h = using(&sizes, || (hint(a), hint(id("other", ""))));
+        let h = using(&sizes, 100, || (hint(a), hint(id("other", ""))));
         assert_eq!(h, (40, 0));
         assert_eq!(hint(a), 0);
-        let on_another_thread = std::thread::scope(|s| s.spawn(|| using(&sizes, || hint(a))).join().unwrap());
+        let on_another_thread = std::thread::scope(|s| s.spawn(|| using(&sizes, 100, || hint(a))).join().unwrap());
         assert_eq!(on_another_thread, 40);
+    }
+
+    /// A shard's tables are sized in proportion to its rows: a giant first shard does not size small ones giant.
+    #[test]
+    fn sizes_scale_with_the_shard() {
+        let a = id("order", "[1]");
+        let ((), sizes) = learn(1_000_000, || seen(a, 4_000_000));
+        assert_eq!(using(&sizes, 100, || hint(a)), 400);
+        assert_eq!(using(&sizes, 2_000_000, || hint(a)), 8_000_000);
+        let ((), empty) = learn(0, || seen(a, 7));
+        assert_eq!(using(&empty, 100, || hint(a)), 0, "nothing to scale from");
     }
 }
