@@ -46,8 +46,9 @@ impl DirectFile {
             match opts.clone().custom_flags(flags).open(dir) {
                 Ok(file) => return Ok(Some(DirectFile::new(file, direct))),
                 Err(e) if direct && is_unaligned(&e) => {}
-                // EISDIR: a kernel older than O_TMPFILE
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR)) => return Ok(None),
+                // EISDIR: a kernel older than O_TMPFILE; EINVAL: a file system that refuses it as it may refuse
+                // O_DIRECT. The caller then makes a named file, and reports what is wrong with the place if anything.
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => return Ok(None),
                 Err(e) => return Err(e),
             }
         }
