@@ -1,9 +1,10 @@
 //! Table sizes learned from one shard and used to size the tables of the others.
 //!
 //! Every hash table ascent keeps for a shard (a relation's whole-row index, each of its column indices) starts empty
-//! and doubles its way up, re-inserting its rows at each step: at 100k shops that was a quarter of the rules' CPU. The shards of one run are alike (a hundred shops' worth of rows each), so the sizes one shard's tables reach
-//! are a good first size for the next shard's. `learn` records them while the first shard is evaluated; `using`
-//! makes each table of the later shards take its size from that record at its first insert.
+//! and doubles its way up, re-inserting its rows at each step: at 100k shops that was a quarter of the rules' CPU. The shards of one run are alike (a hundred shops' worth of rows each), so the sizes one shard's tables reach,
+//! per row of its input, are a good first size for the next shard's. `learn` records them while the first shard is
+//! evaluated; `using` makes each table of the later shards take that size, scaled to the shard's own rows, at its
+//! first insert (a shard of one giant linked-store component and thousands of small ones are not alike).
 //!
 //! Sizes come from the first shard only, never from whichever shards a thread happened to run before: a table's size
 //! decides the order its rows are visited in, and so the order rows are derived in, which must not depend on thread
