@@ -296,7 +296,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let Some(mut f) = DirectFile::unnamed(&dir).unwrap() else {
             // no unnamed files here (another system, or a file system without them): nothing to check
-            assert!(cfg!(not(target_os = "linux")) || std::fs::read_dir(&dir).unwrap().next().is_none());
+            std::fs::remove_dir(&dir).unwrap();
             return;
         };
         let data: Vec<u8> = (0..CAPACITY + 3 * ALIGN + 7).map(|i| (i * 7) as u8).collect();
